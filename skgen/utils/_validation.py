@@ -1,0 +1,122 @@
+"""Input checks shared by the math functions and the estimators.
+
+The math layer accepts torch tensors and numpy arrays; these helpers turn bad
+input into a ``ValueError`` or ``TypeError`` that names the problem before it
+reaches torch, where it would surface as an obscure shape or NaN error.
+"""
+
+import math
+from numbers import Integral, Real
+
+import numpy as np
+import torch
+
+__all__ = [
+    "check_bandwidth",
+    "check_positive_int",
+    "check_samples",
+]
+
+
+def check_positive_int(value, name):
+    """Return ``value`` as an int, refusing bools, non-integers and values < 1."""
+    if isinstance(value, bool) or not isinstance(value, Integral | np.integer):
+        raise TypeError(f"{name} must be a positive integer, got {value!r}.")
+    if value < 1:
+        raise ValueError(f"{name} must be a positive integer, got {value!r}.")
+    return int(value)
+
+
+def check_bandwidth(bandwidth, name="bandwidth"):
+    """Return ``bandwidth`` as a float after checking it is finite and > 0."""
+    if isinstance(bandwidth, torch.Tensor):
+        if bandwidth.numel() != 1:
+            raise ValueError(f"{name} must be a scalar, got shape {tuple(bandwidth.shape)}.")
+        bandwidth = float(bandwidth.detach())
+    if isinstance(bandwidth, bool) or not isinstance(bandwidth, Real | np.floating | np.integer):
+        raise TypeError(f"{name} must be a positive real number, got {bandwidth!r}.")
+    bandwidth = float(bandwidth)
+    if not math.isfinite(bandwidth) or bandwidth <= 0:
+        raise ValueError(
+            f"{name} must be a finite positive number, got {bandwidth!r}: a Gaussian "
+            "kernel needs a width h > 0."
+        )
+    return bandwidth
+
+
+def check_samples(X, name="X", *, min_samples=2, n_features=None, dtype=None, device=None):
+    """Validate a 2-D sample array and return it as a floating torch tensor.
+
+    Parameters
+    ----------
+    X : array-like or torch.Tensor of shape (n_samples, n_features)
+        Samples, one per row.
+    name : str, default="X"
+        Name used in error messages.
+    min_samples : int, default=2
+        Fewest rows accepted.
+    n_features : int, default=None
+        Required number of columns, if any.
+    dtype : torch.dtype, default=None
+        Output dtype. ``None`` keeps float32/float64 tensors and arrays as they
+        are and converts everything else to float64.
+    device : torch.device, default=None
+        Output device. ``None`` keeps a tensor's device (CPU for arrays).
+
+    Returns
+    -------
+    X : torch.Tensor of shape (n_samples, n_features)
+    """
+    if isinstance(X, torch.Tensor):
+        if X.is_complex():
+            raise TypeError(f"{name} must be real-valued, got a complex tensor.")
+        if not (X.is_floating_point() or X.dtype in _INT_DTYPES):
+            raise TypeError(f"{name} must hold real numbers, got dtype {X.dtype}.")
+        if not X.is_floating_point():
+            X = X.to(torch.float64)
+    else:
+        if hasattr(X, "toarray") or hasattr(X, "tocsr"):
+            raise TypeError(f"{name} is a sparse matrix; skgen needs dense data.")
+        arr = np.asarray(X)
+        if arr.dtype.kind == "c":
+            raise TypeError(f"{name} must be real-valued, got complex dtype {arr.dtype}.")
+        if arr.dtype.kind not in "fiub":
+            try:
+                arr = arr.astype(np.float64)
+            except (TypeError, ValueError):
+                raise TypeError(
+                    f"{name} must hold real numbers, got dtype {arr.dtype}."
+                ) from None
+        if arr.dtype.kind == "b":
+            raise TypeError(f"{name} must hold real numbers, got boolean values.")
+        if arr.dtype not in (np.float32, np.float64):
+            arr = arr.astype(np.float64)
+        X = torch.from_numpy(np.ascontiguousarray(arr))
+    if X.ndim != 2:
+        raise ValueError(
+            f"{name} must be a 2-D array of shape (n_samples, n_features), got "
+            f"{X.ndim}-D with shape {tuple(X.shape)}. Reshape a single feature "
+            "with X.reshape(-1, 1) and a single sample with X.reshape(1, -1)."
+        )
+    n, d = X.shape
+    if d == 0:
+        raise ValueError(f"{name} has 0 features (shape {tuple(X.shape)}); need at least 1.")
+    if n < min_samples:
+        raise ValueError(
+            f"{name} has {n} sample(s) (shape {tuple(X.shape)}) while a minimum of "
+            f"{min_samples} is required."
+        )
+    if n_features is not None and d != n_features:
+        raise ValueError(
+            f"{name} has {d} features but {n_features} are expected (the dimension "
+            "of the target distribution)."
+        )
+    if not bool(torch.isfinite(X).all()):
+        kind = "NaN" if bool(torch.isnan(X).any()) else "infinity"
+        raise ValueError(f"{name} contains {kind}; remove or impute those rows first.")
+    if dtype is not None or device is not None:
+        X = X.to(dtype=dtype or X.dtype, device=device or X.device)
+    return X
+
+
+_INT_DTYPES = (torch.int8, torch.int16, torch.int32, torch.int64, torch.uint8)
