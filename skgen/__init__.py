@@ -1,12 +1,28 @@
-"""skgen: Generative Encoding Networks for scikit-learn."""
+"""skgen: Generative Encoding Networks for scikit-learn.
+
+Public estimators and functions are re-exported here; the implementation lives
+in layered modules: ``targets`` and ``kde`` (torch math), ``bandwidth`` (the
+JSD-optimal kernel width), ``divergence`` and ``metrics`` (scikit-learn
+estimators and scorers).
+"""
 
 from .bandwidth import DegenerateBandwidthWarning, JSDBandwidthSelector, jsd_bandwidth
+from .divergence import KDEJensenShannon
+from .kde import kde_entropy
+from .metrics import EntropyScorer
+from .targets import Gaussian, GaussianMixture, StandardNormal
 
 __version__ = "0.1.0.dev0"
 
 __all__ = [
     "DegenerateBandwidthWarning",
+    "EntropyScorer",
+    "Gaussian",
+    "GaussianMixture",
     "JSDBandwidthSelector",
+    "KDEJensenShannon",
+    "StandardNormal",
     "__version__",
     "jsd_bandwidth",
+    "kde_entropy",
 ]

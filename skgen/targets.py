@@ -225,7 +225,7 @@ class StandardNormal(Gaussian):
     >>> import torch
     >>> from skgen.targets import StandardNormal
     >>> t = StandardNormal(2)
-    >>> float(t.log_prob(torch.zeros(1, 2))[0])  # -log(2 pi)
+    >>> float(t.log_prob(torch.zeros(1, 2, dtype=torch.float64))[0])  # -log(2 pi)
     -1.8378770664093453
     >>> t.deconvolved(0.6).cov  # section 4: (1 - h^2) I
     array([[0.64, 0.  ],

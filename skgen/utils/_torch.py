@@ -5,7 +5,7 @@ import warnings
 import numpy as np
 import torch
 
-__all__ = ["make_generator", "resolve_device", "to_numpy"]
+__all__ = ["as_tensor", "make_generator", "resolve_device", "to_numpy"]
 
 
 def resolve_device(device="auto"):
@@ -71,3 +71,15 @@ def to_numpy(tensor, dtype=None):
     if dtype is not None:
         arr = arr.astype(dtype, copy=False)
     return arr
+
+
+def as_tensor(arr, dtype=None, device=None):
+    """A torch view of a numpy array, copied only when it must be.
+
+    Read-only arrays (memory maps, broadcast views) are copied, since torch
+    does not support non-writable tensors.
+    """
+    arr = np.ascontiguousarray(arr)
+    if not arr.flags.writeable:
+        arr = arr.copy()
+    return torch.from_numpy(arr).to(dtype=dtype, device=device)

@@ -11,6 +11,8 @@ from numbers import Integral, Real
 import numpy as np
 import torch
 
+from ._torch import as_tensor
+
 __all__ = [
     "check_bandwidth",
     "check_positive_int",
@@ -91,7 +93,7 @@ def check_samples(X, name="X", *, min_samples=2, n_features=None, dtype=None, de
             raise TypeError(f"{name} must hold real numbers, got boolean values.")
         if arr.dtype not in (np.float32, np.float64):
             arr = arr.astype(np.float64)
-        X = torch.from_numpy(np.ascontiguousarray(arr))
+        X = as_tensor(arr)
     if X.ndim != 2:
         raise ValueError(
             f"{name} must be a 2-D array of shape (n_samples, n_features), got "

@@ -1,0 +1,115 @@
+"""Scorers: the KDE entropy of a transformer's output as a normality score."""
+
+from numbers import Integral, Real
+
+import numpy as np
+import torch
+from sklearn.utils import check_random_state
+
+from .kde import kde_entropy, whiten as _whiten
+from .utils._validation import check_bandwidth, check_samples
+
+__all__ = ["EntropyScorer"]
+
+
+class EntropyScorer:
+    """Scorer: KDE entropy of ``estimator.transform(X)``, whitened (section 5.2).
+
+    Among all distributions with a given covariance the Gaussian has the
+    largest entropy, so the entropy of whitened latent codes measures how
+    Gaussian they are: greater is better, and the standard normal in ``l``
+    dimensions scores ``l/2 log(2 pi e)`` up to the estimator's bias (about
+    +0.19 nats for ``l = 8`` and ``m = 10000``; Table 2).
+
+    The entropy is the leave-one-out Gaussian KDE estimate of eq. 9 with the
+    bandwidth of supplement eq. 5 (the maximum leave-one-out likelihood
+    bandwidth), computed by :func:`skgen.kde.kde_entropy`.
+
+    Parameters
+    ----------
+    bandwidth : float or "auto", default="auto"
+        Kernel width; ``"auto"`` solves the fixed point of supplement eq. 5.
+    whiten : bool, default=True
+        Centre the codes and map their covariance to the identity first, so
+        that only the shape of the distribution is scored.
+    max_samples : int, default=None
+        Score a random subset of at most this many rows (the cost grows as
+        ``m^2``). ``None`` uses all.
+    random_state : int, RandomState instance or None, default=None
+        Seeds the subset.
+
+    See Also
+    --------
+    skgen.kde.kde_entropy : The function doing the work.
+
+    Notes
+    -----
+    Kernel sums are computed in float32, which changes the entropy by far
+    less than its sampling error and halves the cost.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn.decomposition import PCA
+    >>> from sklearn.model_selection import GridSearchCV
+    >>> from skgen import EntropyScorer
+    >>> X = np.random.RandomState(0).randn(300, 4)
+    >>> search = GridSearchCV(PCA(), {"n_components": [2, 3]}, scoring=EntropyScorer(), cv=2)
+    >>> search.fit(X).best_params_
+    {'n_components': 3}
+    """
+
+    def __init__(self, *, bandwidth="auto", whiten=True, max_samples=None, random_state=None):
+        self.bandwidth = bandwidth
+        self.whiten = whiten
+        self.max_samples = max_samples
+        self.random_state = random_state
+
+    def __call__(self, estimator, X, y=None):
+        """Entropy in nats of the whitened ``estimator.transform(X)``."""
+        if not hasattr(estimator, "transform"):
+            raise TypeError(
+                f"EntropyScorer needs a transformer; {type(estimator).__name__} has no transform."
+            )
+        Z = check_samples(np.asarray(estimator.transform(X)), "estimator.transform(X)", min_samples=2)
+        if self.max_samples is not None:
+            if isinstance(self.max_samples, bool) or not isinstance(self.max_samples, Integral) or self.max_samples < 2:
+                raise ValueError(f"max_samples must be an integer >= 2 or None, got {self.max_samples!r}.")
+            if Z.shape[0] > self.max_samples:
+                rng = check_random_state(self.random_state)
+                idx = np.sort(rng.choice(Z.shape[0], self.max_samples, replace=False))
+                Z = Z[torch.from_numpy(idx)]
+        if self.whiten:
+            Z = _whiten(Z.to(torch.float64))
+        if isinstance(self.bandwidth, str):
+            if self.bandwidth != "auto":
+                raise ValueError(f"bandwidth must be 'auto' or a positive float, got {self.bandwidth!r}.")
+            bandwidth = None
+        else:
+            if not isinstance(self.bandwidth, Real):
+                raise TypeError(f"bandwidth must be 'auto' or a positive float, got {self.bandwidth!r}.")
+            bandwidth = check_bandwidth(self.bandwidth)
+        return kde_entropy(Z.to(torch.float32), bandwidth)
+
+    def get_params(self, deep=True):
+        """Parameters of this scorer, as for an estimator."""
+        return {
+            "bandwidth": self.bandwidth,
+            "whiten": self.whiten,
+            "max_samples": self.max_samples,
+            "random_state": self.random_state,
+        }
+
+    def set_params(self, **params):
+        """Set parameters, as for an estimator."""
+        valid = self.get_params()
+        for key, value in params.items():
+            if key not in valid:
+                raise ValueError(f"invalid parameter {key!r} for EntropyScorer; valid: {sorted(valid)}.")
+            setattr(self, key, value)
+        return self
+
+    def __repr__(self):
+        defaults = EntropyScorer().get_params()
+        args = ", ".join(f"{k}={v!r}" for k, v in self.get_params().items() if v != defaults[k])
+        return f"EntropyScorer({args})"
