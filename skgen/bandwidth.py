@@ -346,7 +346,7 @@ class JSDBandwidthSelector(BaseEstimator):
     """
 
     _parameter_constraints = {
-        "target": [StrOptions({"normal"}), HasMethods(["log_prob", "sample"]), HasMethods(["means_"])],
+        "target": [StrOptions({"normal"}), HasMethods(["log_prob", "sample"]), HasMethods(["fit", "score_samples"])],
         "n_trials": [Interval(Integral, 1, None, closed="left")],
         "method": [StrOptions(set(_METHODS))],
         "random_state": ["random_state"],

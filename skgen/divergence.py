@@ -83,7 +83,7 @@ class KDEJensenShannon(BaseEstimator):
     """
 
     _parameter_constraints = {
-        "target": [StrOptions({"normal"}), HasMethods(["log_prob", "sample"]), HasMethods(["means_"])],
+        "target": [StrOptions({"normal"}), HasMethods(["log_prob", "sample"]), HasMethods(["fit", "score_samples"])],
         "bandwidth": [Interval(Real, 0, None, closed="neither"), StrOptions({"auto"})],
         "n_target_samples": [Interval(Integral, 1, None, closed="left"), None],
         "random_state": ["random_state"],

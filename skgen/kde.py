@@ -389,9 +389,11 @@ def kde_log_density_and_dh(stats_lse, stats_S, bandwidth, n_centres, latent_dim)
 # -----------------------------------------------------------------------------
 def _jsd_from_log_densities(log_pe_e, log_pt_e, log_pe_t, log_pt_t):
     # log[2 p_e / (p_e + p_t)] = log 2 - softplus(log p_t - log p_e), and symmetrically.
-    term_e = _LOG2 - F.softplus(log_pt_e - log_pe_e)  # at z' ~ p_e
-    term_t = _LOG2 - F.softplus(log_pe_t - log_pt_t)  # at z'' ~ p_t
-    return 0.5 * (term_e.mean() + term_t.mean())
+    # Averaging the non-negative softplus terms before subtracting them from
+    # log 2 keeps the result <= log 2 even after rounding.
+    loss_e = F.softplus(log_pt_e - log_pe_e).mean()  # at z' ~ p_e
+    loss_t = F.softplus(log_pe_t - log_pt_t).mean()  # at z'' ~ p_t
+    return _LOG2 - 0.5 * (loss_e + loss_t)
 
 
 def kde_jsd(centres, target, bandwidth, *, target_samples, queries=None, chunk_size=None):
