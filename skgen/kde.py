@@ -63,24 +63,28 @@ def _default_chunk(n_centres, chunk_size):
     return max(1, _CHUNK_ENTRIES // max(1, n_centres))
 
 
-def _kernel_block(q, centres, inv_two_h2, excl):
-    """Shifted kernel weights for one chunk of queries.
+def _kernel_block(q, centres, c_bias, inv_h2, excl):
+    """Shifted kernel weights of one chunk of queries.
 
-    Returns ``E`` (n_chunk, m) with ``E = exp(logit - row_max)`` (excluded
-    entries 0), the row sums ``s0`` and the row maxima, so that
-    ``logsumexp(logit) = log(s0) + row_max`` and ``E / s0`` are the softmax
-    weights. Also returns the squared distances (n_chunk, m).
+    Uses ``-|q - c|^2 / (2 h^2) = -|q|^2 / (2 h^2) + [q.c / h^2 - |c|^2 / (2 h^2)]``:
+    the first term is constant along a row, so one ``addmm`` gives logits
+    ``M`` (n_chunk, m) that differ from the true ones by a per-row constant.
+    Returns ``E = exp(M - max_row M)`` (excluded entries 0, overwriting
+    ``M``), the row sums ``s0`` and ``lse``, the row-wise
+    ``log sum_i exp(-|q - c_i|^2 / (2 h^2))``. ``E / s0`` are the softmax
+    weights.
     """
-    d2 = sq_distances(q, centres)  # (n_chunk, m)
-    logits = d2 * (-inv_two_h2)  # (n_chunk, m)
+    M = torch.addmm(c_bias, q, centres.T, alpha=inv_h2)  # (n_chunk, m)
     if excl is not None:
         rows, cols = excl
-        logits[rows, cols] = -math.inf
-    row_max = logits.amax(1, keepdim=True)  # (n_chunk, 1)
-    E = (logits - row_max).clamp_min_(_MIN_EXPONENT).exp_()  # (n_chunk, m)
+        M[rows, cols] = -math.inf
+    row_max = M.amax(1)  # (n_chunk,)
+    E = M.sub_(row_max[:, None]).clamp_min_(_MIN_EXPONENT).exp_()  # (n_chunk, m)
     if excl is not None:
         E[rows, cols] = 0.0
-    return E, E.sum(1), row_max.squeeze(1), d2
+    s0 = E.sum(1)  # (n_chunk,)
+    lse = s0.log() + row_max - 0.5 * inv_h2 * (q * q).sum(1)
+    return E, s0, lse
 
 
 def _chunk_exclusion(exclude, start, stop):
@@ -100,68 +104,72 @@ class _LogKDE(torch.autograd.Function):
 
     Autograd through ``logsumexp(-cdist(q, c)**2)`` stores several
     (n_query, m) intermediates and recomputes distances; this keeps only the
-    softmax weights (or recomputes them chunk by chunk for large problems) and
-    forms every gradient from them with two matrix products.
+    shifted kernel values and their row sums (or recomputes them chunk by
+    chunk for large problems) and forms every gradient from them with matrix
+    products.
     """
 
     @staticmethod
     def forward(ctx, query, centres, bandwidth, exclude, chunk_size):
         h = float(bandwidth)
-        inv_two_h2 = 0.5 / (h * h)
+        inv_h2 = 1.0 / (h * h)
+        c_bias = (centres * centres).sum(1) * (-0.5 * inv_h2)  # (m,)
         n, m = query.shape[0], centres.shape[0]
         need_grad = any(ctx.needs_input_grad[:3])
         need_s = ctx.needs_input_grad[2]
         store = need_grad and n * m <= _CHUNK_ENTRIES
+        if store:
+            chunk_size = n
         lse = query.new_empty(n)
+        s0_all = query.new_empty(n) if store else None
         s_mean = query.new_empty(n) if need_s else None
-        weights = []
+        E_all = None
         for start in range(0, n, chunk_size):
             stop = min(n, start + chunk_size)
+            q = query[start:stop]
             excl = _chunk_exclusion(exclude, start, stop)
-            E, s0, row_max, d2 = _kernel_block(query[start:stop], centres, inv_two_h2, excl)
-            lse[start:stop] = s0.log() + row_max
-            if need_grad:
-                E.div_(s0[:, None])  # softmax weights
-                if need_s:
-                    s_mean[start:stop] = (E * d2).sum(1)
-                if store:
-                    weights.append(E)
+            E, s0, lse[start:stop] = _kernel_block(q, centres, c_bias, inv_h2, excl)
+            if need_s:  # sum_i w_i |q - c_i|^2, for the bandwidth's gradient
+                s_mean[start:stop] = (E * sq_distances(q, centres)).sum(1) / s0
+            if store:
+                E_all, s0_all = E, s0
         ctx.h = h
+        ctx.h_shape = bandwidth.shape
         ctx.chunk_size = chunk_size
         ctx.stored = store
         if need_grad:
-            W = torch.cat(weights) if store else None
-            ctx.save_for_backward(query, centres, exclude, W, s_mean)
+            ctx.save_for_backward(query, centres, exclude, E_all, s0_all, s_mean)
         return lse
 
     @staticmethod
     @torch.autograd.function.once_differentiable
     def backward(ctx, grad):
-        query, centres, exclude, W, s_mean = ctx.saved_tensors
+        query, centres, exclude, E_all, s0_all, s_mean = ctx.saved_tensors
         h = ctx.h
         inv_h2 = 1.0 / (h * h)
         need_q, need_c, need_h = ctx.needs_input_grad[:3]
         grad_q = torch.empty_like(query) if need_q else None
         grad_c = torch.zeros_like(centres) if need_c else None
-        n = query.shape[0]
-        step = n if ctx.stored else ctx.chunk_size
-        for start in range(0, n, step):
-            stop = min(n, start + step)
-            q, g = query[start:stop], grad[start:stop]
-            if ctx.stored:
-                Wc = W[start:stop]
-            else:
-                excl = _chunk_exclusion(exclude, start, stop)
-                Wc, s0, _, _ = _kernel_block(q, centres, 0.5 * inv_h2, excl)
-                Wc.div_(s0[:, None])
-            if need_q:  # sum_i w_i (c_i - q) / h^2
-                grad_q[start:stop] = g[:, None] * (Wc @ centres - q) * inv_h2
-            if need_c:  # sum_a g_a w_ai (q_a - c_i) / h^2
-                Wg = Wc * g[:, None]  # (n_chunk, m)
-                grad_c += (Wg.T @ q - Wg.sum(0)[:, None] * centres) * inv_h2
+        if need_q or need_c:
+            c_bias = None if ctx.stored else (centres * centres).sum(1) * (-0.5 * inv_h2)
+            n = query.shape[0]
+            for start in range(0, n, ctx.chunk_size):
+                stop = min(n, start + ctx.chunk_size)
+                q, g = query[start:stop], grad[start:stop]
+                if ctx.stored:
+                    E, s0 = E_all, s0_all
+                else:
+                    excl = _chunk_exclusion(exclude, start, stop)
+                    E, s0, _ = _kernel_block(q, centres, c_bias, inv_h2, excl)
+                g_s = g / s0  # softmax weights are E / s0
+                if need_q:  # sum_i w_i (c_i - q) / h^2
+                    grad_q[start:stop] = ((E @ centres) * g_s[:, None] - g[:, None] * q) * inv_h2
+                if need_c:  # sum_a g_a w_ai (q_a - c_i) / h^2
+                    Wg = E * g_s[:, None]  # (n_chunk, m)
+                    grad_c += (Wg.T @ q - Wg.sum(0)[:, None] * centres) * inv_h2
         grad_h = None
         if need_h:  # d/dh of -d^2 / (2 h^2) is d^2 / h^3
-            grad_h = (grad * s_mean).sum() / (h**3)
+            grad_h = ((grad * s_mean).sum() / (h**3)).reshape(ctx.h_shape)
         return grad_q, grad_c, grad_h, None, None
 
 

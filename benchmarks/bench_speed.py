@@ -1,0 +1,190 @@
+"""Speed and memory of the KDE core, as ratios measured in one run.
+
+1. The encoder's JSD loss and its gradient for a minibatch of 64 codes
+   against m = 10000 centres in l = 8 (float32), against one matmul + exp of
+   the same size, and against plain autograd through
+   ``logsumexp(-cdist(q, c)**2 / (2 h^2))``; with 1 and 2 torch threads.
+2. Table 1's bandwidth searches: skgen against a straightforward float64
+   numpy implementation (full distance matrix per trial, Brent's method on
+   the derivative) on the same cells. By default the cells with m <= 2000;
+   ``--full`` times all 300 searches with both.
+3. One KDE entropy with its fixed-point bandwidth at m = 10000, l = 8.
+4. Peak memory of a KDE of 100000 queries against 100000 centres (l = 8) in
+   a child process; the full float32 matrix would take 40 GB.
+
+Usage::
+
+    python benchmarks/bench_speed.py [--full] [--skip-memory]
+"""
+
+import argparse
+import math
+import resource
+import subprocess
+import sys
+import time
+import warnings
+
+import numpy as np
+import torch
+from scipy.optimize import brentq
+from scipy.spatial.distance import cdist
+from scipy.special import logsumexp
+
+from skgen import EntropyScorer, jsd_bandwidth
+from skgen.kde import jsd_loss, kde_entropy
+from skgen.targets import StandardNormal
+
+DIMS = (2, 5, 10, 20, 40)
+SIZES = (250, 500, 1000, 2000, 4000, 8000)
+
+
+def timeit(fn, repeat=30, warmup=3):
+    for _ in range(warmup):
+        fn()
+    best = math.inf
+    for _ in range(3):
+        t0 = time.perf_counter()
+        for _ in range(repeat):
+            fn()
+        best = min(best, (time.perf_counter() - t0) / repeat)
+    return best
+
+
+def loss_benchmark():
+    print("1. JSD loss + gradient, minibatch 64 vs m = 10000 centres, l = 8, float32 (ms)")
+    print(f"{'threads':>8} {'matmul+exp':>11} {'skgen':>8} {'ratio':>6} {'naive autograd':>15} {'ratio':>6}")
+    gen = torch.Generator().manual_seed(0)
+    target = StandardNormal(8)
+    z = torch.randn(64, 8, generator=gen)
+    centres = torch.randn(10000, 8, generator=gen)
+    h = 0.6
+    rows = {}
+    for threads in (1, 2):
+        torch.set_num_threads(threads)
+
+        def reference():
+            return torch.exp(z @ centres.T)
+
+        def ours():
+            q = z.clone().requires_grad_()
+            jsd_loss(q, centres, target, h).backward()
+
+        def naive():
+            q = z.clone().requires_grad_()
+            log_pe = torch.logsumexp(-torch.cdist(q, centres) ** 2 / (2 * h * h), 1) - math.log(10000) \
+                - 8 * math.log(h) - 4 * math.log(2 * math.pi)
+            log_pt = target.log_prob(q)
+            (log_pe - torch.logaddexp(log_pe, log_pt)).mean().backward()
+
+        t_ref, t_ours, t_naive = (timeit(f) * 1e3 for f in (reference, ours, naive))
+        rows[threads] = (t_ref, t_ours, t_naive)
+        print(f"{threads:>8} {t_ref:>11.3f} {t_ours:>8.3f} {t_ours / t_ref:>6.2f} {t_naive:>15.3f} {t_naive / t_ref:>6.1f}")
+    torch.set_num_threads(2)
+    return rows
+
+
+def naive_bandwidth(l, m, n_trials, seed):
+    """Straightforward float64 numpy: one distance matrix per trial, brentq on dJSD/dh."""
+    rng = np.random.RandomState(seed)
+    hs = []
+    for _ in range(n_trials):
+        C, Ze, Zt = (rng.standard_normal((m, l)) for _ in range(3))
+        De, Dt = cdist(Ze, C, "sqeuclidean"), cdist(Zt, C, "sqeuclidean")
+        lpt_e = -0.5 * (Ze**2).sum(1) - 0.5 * l * math.log(2 * math.pi)
+        lpt_t = -0.5 * (Zt**2).sum(1) - 0.5 * l * math.log(2 * math.pi)
+
+        def deriv(h):
+            out = 0.0
+            for D, lpt, sign in ((De, lpt_e, 1), (Dt, lpt_t, -1)):
+                logits = -D / (2 * h * h)
+                lse = logsumexp(logits, axis=1)
+                w = np.exp(logits - lse[:, None])
+                A = (w * D).sum(1) / h**3 - l / h
+                lpe = lse - math.log(m) - l * math.log(h) - 0.5 * l * math.log(2 * math.pi)
+                r = 1.0 / (1.0 + np.exp(lpt - lpe))
+                out += 0.5 * ((1 - r) * A).mean() if sign > 0 else -0.5 * (r * A).mean()
+            return out
+
+        hs.append(brentq(deriv, 0.05, 5.0, xtol=1e-4))
+    return float(np.mean(hs))
+
+
+def table1_benchmark(full):
+    sizes = SIZES if full else tuple(m for m in SIZES if m <= 2000)
+    cells = [(l, m) for l in DIMS for m in sizes]
+    print(f"\n2. Table 1 bandwidth searches ({len(cells) * 10} searches: l in {DIMS}, m in {sizes}, 10 trials)")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        t0 = time.perf_counter()
+        ours = {c: jsd_bandwidth(*c, random_state=0) for c in cells}
+        t_ours = time.perf_counter() - t0
+        t0 = time.perf_counter()
+        naive = {c: naive_bandwidth(*c, 10, 0) for c in cells}
+        t_naive = time.perf_counter() - t0
+    diff = max(abs(ours[c] - naive[c]) for c in cells)
+    print(f"   skgen {t_ours:.1f} s, straightforward numpy float64 {t_naive:.1f} s, "
+          f"speed-up {t_naive / t_ours:.1f}x (different samples: max |h diff| {diff:.3f})")
+    if not full:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            t0 = time.perf_counter()
+            for l in DIMS:
+                for m in SIZES:
+                    jsd_bandwidth(l, m, random_state=0)
+            print(f"   skgen, all of Table 1 (300 searches): {time.perf_counter() - t0:.1f} s")
+    return t_ours, t_naive
+
+
+def entropy_benchmark():
+    print("\n3. KDE entropy with its fixed-point bandwidth, m = 10000, l = 8")
+    Z = np.random.RandomState(0).standard_normal((10000, 8))
+
+    class Identity:
+        def transform(self, X):
+            return X
+
+    t32 = timeit(lambda: EntropyScorer()(Identity(), Z), repeat=1, warmup=1)
+    t64 = timeit(lambda: kde_entropy(Z), repeat=1, warmup=0)
+    print(f"   EntropyScorer (float32 kernels): {t32:.2f} s; kde_entropy on float64 input: {t64:.2f} s")
+
+
+_MEMORY_CHILD = """
+import resource, time, torch
+from skgen.kde import log_kde
+g = torch.Generator().manual_seed(0)
+q = torch.randn(100000, 8, generator=g); c = torch.randn(100000, 8, generator=g)
+before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+t0 = time.perf_counter()
+with torch.no_grad():
+    out = log_kde(q, c, 0.5)
+dt = time.perf_counter() - t0
+after = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+print(after - before, dt, bool(torch.isfinite(out).all()))
+"""
+
+
+def memory_benchmark():
+    print("\n4. KDE of 100000 queries x 100000 centres, l = 8, float32, no grad")
+    res = subprocess.run([sys.executable, "-c", _MEMORY_CHILD], capture_output=True, text=True, check=True)
+    grown_kib, seconds, finite = res.stdout.split()
+    full_gib = 100000 * 100000 * 4 / 2**30
+    print(f"   peak RSS growth {int(grown_kib) / 2**10:.0f} MiB (full matrix {full_gib:.0f} GiB), "
+          f"{float(seconds):.1f} s, all finite: {finite}")
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--full", action="store_true", help="time the naive implementation on all of Table 1")
+    parser.add_argument("--skip-memory", action="store_true", help="skip the 100000 x 100000 KDE")
+    args = parser.parse_args(argv)
+    print(f"torch {torch.__version__}, {torch.get_num_threads()} threads by default\n")
+    loss_benchmark()
+    table1_benchmark(args.full)
+    entropy_benchmark()
+    if not args.skip_memory:
+        memory_benchmark()
+
+
+if __name__ == "__main__":
+    main()
