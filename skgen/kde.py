@@ -269,6 +269,12 @@ def _check_pair(query, centres):
         raise TypeError("query and centres must be floating point tensors.")
     if query.dtype != centres.dtype:
         raise TypeError(f"query is {query.dtype} but centres are {centres.dtype}.")
+    for name, pts in (("query", query), ("centres", centres)):
+        if not bool(torch.isfinite(pts).all()):
+            raise ValueError(
+                f"{name} contains NaN or infinity; a KDE needs finite points (if these are "
+                "latent codes, the encoder has diverged)."
+            )
     return query, centres
 
 
