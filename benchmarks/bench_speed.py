@@ -2,8 +2,13 @@
 
 1. The encoder's JSD loss and its gradient for a minibatch of 64 codes
    against m = 10000 centres in l = 8 (float32), against one matmul + exp of
-   the same size, and against plain autograd through
-   ``logsumexp(-cdist(q, c)**2 / (2 h^2))``; with 1 and 2 torch threads.
+   the same size (the faster of its two layouts), and against plain autograd
+   through ``logsumexp(-cdist(q, c)**2 / (2 h^2))``; with 1 and 2 torch
+   threads. Each is timed in a child process twice: with glibc's default
+   malloc, which returns freed multi-megabyte blocks to the OS so that every
+   fresh tensor page-faults (importing scipy.special, as scikit-learn does,
+   makes this up to 4x slower), and with ``MALLOC_TRIM_THRESHOLD_`` and
+   ``MALLOC_MMAP_THRESHOLD_`` raised so that the timings measure computation.
 2. Table 1's bandwidth searches: skgen against a straightforward float64
    numpy implementation (full distance matrix per trial, Brent's method on
    the derivative) on the same cells. By default the cells with m <= 2000;
@@ -39,11 +44,11 @@ DIMS = (2, 5, 10, 20, 40)
 SIZES = (250, 500, 1000, 2000, 4000, 8000)
 
 
-def timeit(fn, repeat=30, warmup=3):
+def timeit(fn, repeat=100, warmup=10):
     for _ in range(warmup):
         fn()
     best = math.inf
-    for _ in range(3):
+    for _ in range(5):
         t0 = time.perf_counter()
         for _ in range(repeat):
             fn()
@@ -51,9 +56,24 @@ def timeit(fn, repeat=30, warmup=3):
     return best
 
 
-def loss_benchmark():
+_MALLOC_TUNED = {"MALLOC_TRIM_THRESHOLD_": str(2**30), "MALLOC_MMAP_THRESHOLD_": str(2**30)}
+
+
+def loss_benchmark_children():
     print("1. JSD loss + gradient, minibatch 64 vs m = 10000 centres, l = 8, float32 (ms)")
-    print(f"{'threads':>8} {'matmul+exp':>11} {'skgen':>8} {'ratio':>6} {'naive autograd':>15} {'ratio':>6}")
+    print(f"{'malloc':>8} {'threads':>8} {'matmul+exp':>11} {'skgen':>8} {'ratio':>6} {'naive autograd':>15} {'ratio':>6}")
+    import os
+
+    for label, extra in (("default", {}), ("tuned", _MALLOC_TUNED)):
+        env = {k: v for k, v in os.environ.items() if not k.startswith("MALLOC_")}
+        env.update(extra)
+        res = subprocess.run([sys.executable, __file__, "--loss-only"], env=env, capture_output=True,
+                             text=True, check=True)
+        for line in res.stdout.splitlines():
+            print(f"{label:>8} {line}")
+
+
+def loss_benchmark():
     gen = torch.Generator().manual_seed(0)
     target = StandardNormal(8)
     z = torch.randn(64, 8, generator=gen)
@@ -63,8 +83,11 @@ def loss_benchmark():
     for threads in (1, 2):
         torch.set_num_threads(threads)
 
-        def reference():
+        def reference_nm():
             return torch.exp(z @ centres.T)
+
+        def reference_mn():
+            return torch.exp(centres @ z.T)
 
         def ours():
             q = z.clone().requires_grad_()
@@ -77,9 +100,12 @@ def loss_benchmark():
             log_pt = target.log_prob(q)
             (log_pe - torch.logaddexp(log_pe, log_pt)).mean().backward()
 
-        t_ref, t_ours, t_naive = (timeit(f) * 1e3 for f in (reference, ours, naive))
+        # the reference is the faster of the two layouts of the same matmul + exp
+        t_ref = min(timeit(reference_nm), timeit(reference_mn)) * 1e3
+        t_ours, t_naive = (timeit(f) * 1e3 for f in (ours, naive))
         rows[threads] = (t_ref, t_ours, t_naive)
-        print(f"{threads:>8} {t_ref:>11.3f} {t_ours:>8.3f} {t_ours / t_ref:>6.2f} {t_naive:>15.3f} {t_naive / t_ref:>6.1f}")
+        print(f"{threads:>8} {t_ref:>11.3f} {t_ours:>8.3f} {t_ours / t_ref:>6.2f} {t_naive:>15.3f} {t_naive / t_ref:>6.1f}",
+              flush=True)
     torch.set_num_threads(2)
     return rows
 
@@ -152,34 +178,41 @@ def entropy_benchmark():
 _MEMORY_CHILD = """
 import resource, time, torch
 from skgen.kde import log_kde
+def rss_kib():
+    with open("/proc/self/status") as f:
+        return next(int(line.split()[1]) for line in f if line.startswith("VmRSS"))
 g = torch.Generator().manual_seed(0)
 q = torch.randn(100000, 8, generator=g); c = torch.randn(100000, 8, generator=g)
-before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+before = rss_kib()
 t0 = time.perf_counter()
 with torch.no_grad():
     out = log_kde(q, c, 0.5)
 dt = time.perf_counter() - t0
-after = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-print(after - before, dt, bool(torch.isfinite(out).all()))
+peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+print(before, peak, dt, bool(torch.isfinite(out).all()))
 """
 
 
 def memory_benchmark():
     print("\n4. KDE of 100000 queries x 100000 centres, l = 8, float32, no grad")
     res = subprocess.run([sys.executable, "-c", _MEMORY_CHILD], capture_output=True, text=True, check=True)
-    grown_kib, seconds, finite = res.stdout.split()
+    before_kib, peak_kib, seconds, finite = res.stdout.split()
     full_gib = 100000 * 100000 * 4 / 2**30
-    print(f"   peak RSS growth {int(grown_kib) / 2**10:.0f} MiB (full matrix {full_gib:.0f} GiB), "
-          f"{float(seconds):.1f} s, all finite: {finite}")
+    print(f"   process RSS before {int(before_kib) / 2**10:.0f} MiB, peak {int(peak_kib) / 2**10:.0f} MiB "
+          f"(the full matrix would be {full_gib:.0f} GiB); {float(seconds):.1f} s; all finite: {finite}")
 
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--full", action="store_true", help="time the naive implementation on all of Table 1")
     parser.add_argument("--skip-memory", action="store_true", help="skip the 100000 x 100000 KDE")
+    parser.add_argument("--loss-only", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
+    if args.loss_only:
+        loss_benchmark()
+        return
     print(f"torch {torch.__version__}, {torch.get_num_threads()} threads by default\n")
-    loss_benchmark()
+    loss_benchmark_children()
     table1_benchmark(args.full)
     entropy_benchmark()
     if not args.skip_memory:
