@@ -1,0 +1,103 @@
+"""Network builders: ``nn.Module`` only, no scikit-learn here.
+
+The default encoder and decoder of skgen's autoencoders are multi-layer
+perceptrons; users can pass their own modules (or factories) for images and
+other shapes.
+"""
+
+from collections.abc import Sequence
+from numbers import Integral
+
+import torch
+from torch import nn
+
+__all__ = ["ACTIVATIONS", "build_module", "check_output_width", "make_mlp"]
+
+ACTIVATIONS = {
+    "identity": nn.Identity,
+    "logistic": nn.Sigmoid,
+    "tanh": nn.Tanh,
+    "relu": nn.ReLU,
+    "leaky_relu": nn.LeakyReLU,
+    "elu": nn.ELU,
+}
+
+
+def make_mlp(in_features, out_features, hidden_layer_sizes=(512, 256), activation="relu"):
+    """A fully connected network ``in -> hidden... -> out`` with a linear output.
+
+    Parameters
+    ----------
+    in_features, out_features : int
+    hidden_layer_sizes : sequence of int, default=(512, 256)
+        Widths of the hidden layers, first to last; empty for a linear map.
+    activation : {"identity", "logistic", "tanh", "relu", "leaky_relu", "elu"}, default="relu"
+        Non-linearity after each hidden layer.
+
+    Returns
+    -------
+    module : torch.nn.Sequential
+
+    Examples
+    --------
+    >>> from skgen.nn import make_mlp
+    >>> make_mlp(64, 8, (32,), "tanh")
+    Sequential(
+      (0): Linear(in_features=64, out_features=32, bias=True)
+      (1): Tanh()
+      (2): Linear(in_features=32, out_features=8, bias=True)
+    )
+    """
+    if activation not in ACTIVATIONS:
+        raise ValueError(f"activation must be one of {sorted(ACTIVATIONS)}, got {activation!r}.")
+    if isinstance(hidden_layer_sizes, Integral):
+        hidden_layer_sizes = (hidden_layer_sizes,)
+    if not isinstance(hidden_layer_sizes, Sequence) or not all(
+        isinstance(w, Integral) and not isinstance(w, bool) and w > 0 for w in hidden_layer_sizes
+    ):
+        raise ValueError(
+            f"hidden_layer_sizes must be a sequence of positive integers, got {hidden_layer_sizes!r}."
+        )
+    widths = [int(in_features), *map(int, hidden_layer_sizes), int(out_features)]
+    layers = []
+    for i in range(len(widths) - 1):
+        layers.append(nn.Linear(widths[i], widths[i + 1]))
+        if i < len(widths) - 2:
+            layers.append(ACTIVATIONS[activation]())
+    return nn.Sequential(*layers)
+
+
+def build_module(spec, in_features, out_features, name):
+    """Resolve a user's ``encoder``/``decoder`` parameter into a fresh module.
+
+    ``spec`` is an ``nn.Module`` (deep-copied, so that refitting starts from
+    the same initial weights and the estimator's parameter is never mutated)
+    or a callable ``spec(in_features, out_features) -> nn.Module``.
+    """
+    import copy
+
+    if isinstance(spec, nn.Module):
+        return copy.deepcopy(spec)
+    if callable(spec):
+        module = spec(in_features, out_features)
+        if not isinstance(module, nn.Module):
+            raise TypeError(
+                f"{name} factory must return a torch.nn.Module, got {type(module).__name__}."
+            )
+        return module
+    raise TypeError(
+        f"{name} must be None, a torch.nn.Module or a callable (in_features, out_features) -> "
+        f"nn.Module, got {type(spec).__name__}."
+    )
+
+
+def check_output_width(module, sample, expected, name):
+    """Run ``module`` on a small batch and check its output is ``(n, expected)``."""
+    with torch.no_grad():
+        out = module(sample)
+    if not isinstance(out, torch.Tensor) or out.ndim != 2 or out.shape[1] != expected:
+        shape = tuple(out.shape) if isinstance(out, torch.Tensor) else type(out).__name__
+        raise ValueError(
+            f"the {name} returns output of shape {shape} for input of shape "
+            f"{tuple(sample.shape)}; expected (n_samples, {expected})."
+        )
