@@ -28,7 +28,7 @@ from scipy.stats import pearsonr
 
 from skgen import KDEJensenShannon, jsd_bandwidth
 from skgen.kde import whiten
-from skgen.targets import Gaussian
+from skgen.targets import Gaussian, monte_carlo_jsd
 
 S_VALUES = range(7)
 HEADER = "l \\ m"
@@ -56,16 +56,6 @@ def curve(l, m, seed=0):
             est[i, t] = KDEJensenShannon(bandwidth=h, random_state=t).fit(two_modes(s, m, l, rng)).divergence_
     s_col = np.repeat(np.asarray(list(S_VALUES)), N_TRIALS)
     return est, pearsonr(s_col, est.ravel()).statistic
-
-
-def monte_carlo_jsd(p, q, n, gen):
-    zp, zq = p.sample(n, gen), q.sample(n, gen)
-
-    def half(z, own, other):
-        a, b = own.log_prob(z), other.log_prob(z)
-        return (math.log(2) + a - torch.logaddexp(a, b)).mean()
-
-    return float(0.5 * half(zp, p, q) + 0.5 * half(zq, q, p))
 
 
 def main(argv=None):

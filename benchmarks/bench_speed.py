@@ -24,7 +24,6 @@ Usage::
 
 import argparse
 import math
-import resource
 import subprocess
 import sys
 import time
@@ -139,7 +138,7 @@ def naive_bandwidth(l, m, n_trials, seed):
 def table1_benchmark(full):
     sizes = SIZES if full else tuple(m for m in SIZES if m <= 2000)
     cells = [(l, m) for l in DIMS for m in sizes]
-    print(f"\n2. Table 1 bandwidth searches, 10 trials per cell")
+    print("\n2. Table 1 bandwidth searches, 10 trials per cell")
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         t0 = time.perf_counter()

@@ -13,7 +13,6 @@ standard deviation ``h`` in ``l`` dimensions, the KDE of eq. 1 is
 import math
 import warnings
 
-import numpy as np
 import torch
 import torch.nn.functional as F
 

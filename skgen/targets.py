@@ -21,7 +21,7 @@ import math
 import numpy as np
 import torch
 
-__all__ = ["Gaussian", "GaussianMixture", "StandardNormal", "Target", "make_target"]
+__all__ = ["Gaussian", "GaussianMixture", "StandardNormal", "Target", "make_target", "monte_carlo_jsd"]
 
 _LOG_2PI = math.log(2.0 * math.pi)
 
@@ -457,3 +457,42 @@ def _check_dim(target, latent_dim):
             "they must agree."
         )
     return target
+
+
+def monte_carlo_jsd(p, q, n_samples=100_000, generator=None):
+    """Jensen-Shannon divergence in nats between two targets, by Monte Carlo.
+
+    ``JSD = 1/2 E_p[log 2p / (p + q)] + 1/2 E_q[log 2q / (p + q)]`` with the
+    exact densities of both distributions: a ground truth against which to
+    measure the KDE estimate's bias. The standard error falls as
+    ``n_samples^(-1/2)``.
+
+    Parameters
+    ----------
+    p, q : Target
+        Distributions of the same dimension.
+    n_samples : int, default=100000
+        Samples drawn from each.
+    generator : torch.Generator, default=None
+
+    Returns
+    -------
+    jsd : float
+
+    Examples
+    --------
+    >>> import torch
+    >>> from skgen.targets import Gaussian, monte_carlo_jsd
+    >>> gen = torch.Generator().manual_seed(0)
+    >>> round(monte_carlo_jsd(Gaussian([0.0]), Gaussian([30.0]), 1000, gen), 4)  # disjoint: log 2
+    0.6931
+    """
+    if p.latent_dim != q.latent_dim:
+        raise ValueError(f"p is {p.latent_dim}-dimensional but q is {q.latent_dim}-dimensional.")
+    zp, zq = p.sample(n_samples, generator), q.sample(n_samples, generator)
+
+    def half(z, own, other):  # E_own[log 2 own / (own + other)]
+        a, b = own.log_prob(z), other.log_prob(z)
+        return (math.log(2.0) + a - torch.logaddexp(a, b)).mean()
+
+    return float(0.5 * half(zp, p, q) + 0.5 * half(zq, q, p))

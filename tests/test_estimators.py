@@ -24,6 +24,7 @@ from skgen import (
     kde_entropy,
 )
 from skgen.kde import whiten
+from skgen.targets import monte_carlo_jsd
 
 
 def _whitened_two_modes(s, m, l, rng):
@@ -31,17 +32,6 @@ def _whitened_two_modes(s, m, l, rng):
     X = rng.standard_normal((m, l))
     X[:, 0] += np.where(rng.rand(m) < 0.5, -s / 2, s / 2)
     return whiten(torch.from_numpy(X)).numpy()
-
-
-def _monte_carlo_jsd(p, q, n, gen):
-    """JSD in nats of two analytic densities by Monte Carlo."""
-    zp, zq = p.sample(n, gen), q.sample(n, gen)
-
-    def half(z, own, other):
-        a, b = own.log_prob(z), other.log_prob(z)
-        return (math.log(2) + a - torch.logaddexp(a, b)).mean()
-
-    return float(0.5 * half(zp, p, q) + 0.5 * half(zq, q, p))
 
 
 # -- KDEJensenShannon ---------------------------------------------------------
@@ -94,7 +84,7 @@ def test_against_monte_carlo_ground_truth(shift):
     gen = torch.Generator().manual_seed(0)
     target = Gaussian(np.zeros(l))
     p_e = Gaussian(np.r_[shift, np.zeros(l - 1)])
-    truth = _monte_carlo_jsd(p_e, target, 200_000, gen)
+    truth = monte_carlo_jsd(p_e, target, 200_000, gen)
     X = p_e.sample(m, gen).numpy()
     h = jsd_bandwidth(l, m, n_trials=2, random_state=0)
     est = np.mean([KDEJensenShannon(bandwidth=h, random_state=i).fit(X).divergence_ for i in range(3)])

@@ -491,3 +491,18 @@ def test_standard_normal_accepts_numpy_integer():
     t = StandardNormal(np.int64(2))
     assert t.latent_dim == 2
     assert t == StandardNormal(2)
+
+
+def test_monte_carlo_jsd_closed_cases():
+    import math
+
+    from skgen.targets import Gaussian, StandardNormal, monte_carlo_jsd
+
+    gen = torch.Generator().manual_seed(0)
+    assert monte_carlo_jsd(StandardNormal(2), StandardNormal(2), 20_000, gen) == pytest.approx(0.0, abs=1e-12)
+    far = monte_carlo_jsd(Gaussian([0.0, 0.0]), Gaussian([40.0, 0.0]), 2_000, gen)
+    assert far == pytest.approx(math.log(2), abs=1e-6)
+    mid = monte_carlo_jsd(Gaussian([0.0]), Gaussian([1.0]), 200_000, gen)
+    assert 0.10 < mid < 0.12  # N(0,1) vs N(1,1): 0.1111 by numerical integration
+    with pytest.raises(ValueError, match="dimensional"):
+        monte_carlo_jsd(StandardNormal(2), StandardNormal(3))
