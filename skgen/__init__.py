@@ -6,6 +6,7 @@ JSD-optimal kernel width), ``divergence`` and ``metrics`` (scikit-learn
 estimators and scorers).
 """
 
+from .autoencoder import GENAutoencoder
 from .bandwidth import DegenerateBandwidthWarning, JSDBandwidthSelector, jsd_bandwidth
 from .divergence import KDEJensenShannon
 from .kde import kde_entropy
@@ -17,6 +18,7 @@ __version__ = "0.1.0.dev0"
 __all__ = [
     "DegenerateBandwidthWarning",
     "EntropyScorer",
+    "GENAutoencoder",
     "Gaussian",
     "GaussianMixture",
     "JSDBandwidthSelector",

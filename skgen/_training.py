@@ -1,0 +1,338 @@
+"""The autoencoder base class and the one training loop all skgen models share.
+
+``BaseAutoencoder`` is a template: it validates data, builds the encoder and
+decoder, resolves the device, runs minibatch Adam over epochs with early
+stopping and a per-epoch ``history_``, and implements ``transform``,
+``inverse_transform`` and pickling. A model supplies small hooks:
+
+* ``_setup_penalty(X_train, generator)``: once, before the first epoch;
+* ``_penalty(z, batch_idx)``: the latent penalty of a minibatch (added to the
+  reconstruction loss, so that its gradient reaches the encoder only);
+* ``_after_step(z, batch_idx, step)``: after each optimizer step;
+* ``_validation_penalty(z)``: the penalty on held-out codes.
+
+GEN (``GENAutoencoder``) is one such model; the adversarial and variational
+baselines are others, so that differences come from the penalty alone.
+"""
+
+import math
+import sys
+import time
+from numbers import Integral, Real
+
+import numpy as np
+import torch
+from sklearn.base import BaseEstimator, ClassNamePrefixFeaturesOutMixin, TransformerMixin
+from sklearn.utils import check_random_state
+from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
+from sklearn.utils.validation import check_is_fitted, validate_data
+
+from .nn import ACTIVATIONS, build_module, check_output_width, make_mlp
+from .utils._torch import as_tensor, make_generator, resolve_device, to_numpy
+
+__all__ = ["BaseAutoencoder"]
+
+_ENCODE_BATCH = 4096
+
+
+class BaseAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
+    """Shared machinery of skgen's autoencoders (not used directly)."""
+
+    _parameter_constraints = {
+        "latent_dim": [Interval(Integral, 1, None, closed="left")],
+        "hidden_layer_sizes": ["array-like", Interval(Integral, 1, None, closed="left")],
+        "activation": [StrOptions(set(ACTIVATIONS))],
+        "encoder": [None, HasMethods(["forward"]), callable],
+        "decoder": [None, HasMethods(["forward"]), callable],
+        "batch_size": [Interval(Integral, 1, None, closed="left")],
+        "max_iter": [Interval(Integral, 1, None, closed="left")],
+        "learning_rate": [Interval(Real, 0, None, closed="neither")],
+        "beta1": [Interval(Real, 0, 1, closed="left")],
+        "early_stopping": ["boolean"],
+        "validation_fraction": [Interval(Real, 0, 1, closed="neither")],
+        "n_iter_no_change": [Interval(Integral, 1, None, closed="left")],
+        "tol": [Interval(Real, 0, None, closed="left")],
+        "device": [StrOptions({"auto", "cpu", "cuda"}), str, None],
+        "random_state": ["random_state"],
+        "verbose": ["verbose"],
+    }
+
+    # -- hooks ----------------------------------------------------------------
+    def _setup_penalty(self, X_train, generator):
+        """Prepare the latent penalty once the networks exist."""
+
+    def _penalty(self, z, batch_idx):
+        """Latent penalty of a minibatch of codes (0-d tensor), or None."""
+        return None
+
+    def _after_step(self, z, batch_idx, step):
+        """Called after every optimizer step with the (pre-step) codes."""
+
+    def _validation_penalty(self, z):
+        return None
+
+    def _reconstruction(self, x, x_hat):
+        """Per-sample reconstruction error averaged over the batch.
+
+        ``reconstruction="mean"`` averages the squared error over features as
+        well (so the penalty weight is per feature and does not scale with the
+        data dimension); ``"sum"`` sums it over features, as eq. 3 of the paper.
+        """
+        err = (x - x_hat).pow(2)
+        return err.sum(1).mean() if getattr(self, "reconstruction", "mean") == "sum" else err.mean()
+
+    # -- fitting --------------------------------------------------------------
+    def _validate_X(self, X, reset):
+        return validate_data(
+            self, X, reset=reset, dtype=[np.float64, np.float32], ensure_min_samples=2 if reset else 1
+        )
+
+    def _build_networks(self, n_features, rng):
+        """Encoder and decoder, initialised from ``rng`` without touching torch's global seed."""
+        seed = int(rng.randint(np.iinfo(np.int32).max))
+        with torch.random.fork_rng(devices=[]):
+            torch.manual_seed(seed)  # restored on exit: library code leaves the global RNG as it was
+            if self.encoder is None:
+                enc = make_mlp(n_features, self.latent_dim, self.hidden_layer_sizes, self.activation)
+            else:
+                enc = build_module(self.encoder, n_features, self.latent_dim, "encoder")
+            if self.decoder is None:
+                hidden = self.hidden_layer_sizes
+                hidden = hidden[::-1] if not isinstance(hidden, Integral) else hidden
+                dec = make_mlp(self.latent_dim, n_features, hidden, self.activation)
+            else:
+                dec = build_module(self.decoder, self.latent_dim, n_features, "decoder")
+        return enc.to(self.device_), dec.to(self.device_)
+
+    def fit(self, X, y=None):
+        """Train the autoencoder on ``X``.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+        y : Ignored
+
+        Returns
+        -------
+        self
+        """
+        self._validate_params()
+        X = self._validate_X(X, reset=True)
+        self.device_ = resolve_device(self.device)
+        rng = check_random_state(self.random_state)
+        self.encoder_, self.decoder_ = self._build_networks(X.shape[1], rng)
+        self._n_features_out = self.latent_dim
+        Xt = as_tensor(X, dtype=torch.float32, device=self.device_)
+        check_output_width(self.encoder_, Xt[:2], self.latent_dim, "encoder")
+        check_output_width(self.decoder_, torch.zeros(2, self.latent_dim, device=self.device_),
+                           X.shape[1], "decoder")
+        generator = make_generator(rng, self.device_ if self.device_.type == "cuda" else "cpu")
+        cpu_gen = make_generator(rng)
+
+        n = Xt.shape[0]
+        if self.early_stopping:
+            n_val = max(1, int(round(self.validation_fraction * n)))
+            if n - n_val < 2:
+                raise ValueError(
+                    f"early_stopping holds out {n_val} of {n} samples, leaving fewer than 2 to train on; "
+                    "use more data or early_stopping=False."
+                )
+            perm = torch.randperm(n, generator=cpu_gen).to(self.device_)
+            val_idx, train_idx = perm[:n_val], perm[n_val:]
+            X_train, X_val = Xt[train_idx], Xt[val_idx]
+        else:
+            X_train, X_val = Xt, None
+        self._setup_penalty(X_train, cpu_gen)
+        self._train(X_train, X_val, cpu_gen)
+        return self
+
+    def _train(self, X_train, X_val, gen):
+        params = list(self.encoder_.parameters()) + list(self.decoder_.parameters())
+        optimizer = torch.optim.Adam(params, lr=self.learning_rate, betas=(self.beta1, 0.999))
+        n = X_train.shape[0]
+        batch = min(self.batch_size, n)
+        history = {"loss": [], "reconstruction": [], "penalty": [], "validation_loss": [], "seconds": []}
+        name = getattr(self, "_penalty_name", "penalty")
+        best, no_improve, step = math.inf, 0, 0
+        self.n_iter_ = 0
+        bar = _progress(self.max_iter * math.ceil(n / batch)) if self.verbose >= 2 else None
+        for epoch in range(1, self.max_iter + 1):
+            t0 = time.perf_counter()
+            self.encoder_.train()
+            self.decoder_.train()
+            perm = torch.randperm(n, generator=gen).to(X_train.device)
+            sums = np.zeros(3)
+            for start in range(0, n, batch):
+                idx = perm[start : start + batch]
+                x = X_train[idx]
+                z = self.encoder_(x)
+                recon = self._reconstruction(x, self.decoder_(z))
+                penalty = self._penalty(z, idx)
+                loss = recon if penalty is None else recon + penalty
+                if not math.isfinite(loss.item()):
+                    raise FloatingPointError(
+                        f"the training loss became {loss.item()} in epoch {epoch} (minibatch starting at "
+                        f"{start}). Try a smaller learning_rate, standardising the data (e.g. "
+                        "StandardScaler in a Pipeline), or a smaller penalty weight."
+                    )
+                optimizer.zero_grad(set_to_none=True)
+                loss.backward()
+                optimizer.step()
+                step += 1
+                self._after_step(z.detach(), idx, step)
+                k = idx.shape[0]
+                sums += k * np.array([loss.item(), recon.item(), 0.0 if penalty is None else penalty.item()])
+                if bar is not None:
+                    bar.update(1)
+            sums /= n
+            val = self._validation_loss(X_val) if X_val is not None else math.nan
+            seconds = time.perf_counter() - t0
+            for key, value in zip(history, [*sums, val, seconds]):
+                history[key].append(float(value))
+            self.n_iter_ = epoch
+            if self.verbose == 1:
+                print(
+                    f"epoch {epoch:4d}  loss {sums[0]:.5f}  reconstruction {sums[1]:.5f}  "
+                    f"{name} {sums[2]:+.5f}  validation {val:.5f}  {seconds:.2f}s",
+                    file=sys.stderr,
+                )
+            monitored = val if X_val is not None else sums[0]
+            if monitored < best - self.tol:
+                best, no_improve = monitored, 0
+                if X_val is not None:
+                    self._best_state = self._snapshot()
+            else:
+                no_improve += 1
+                if no_improve >= self.n_iter_no_change:
+                    break
+        if bar is not None:
+            bar.close()
+        if X_val is not None and getattr(self, "_best_state", None) is not None:
+            self._restore(self._best_state)
+        self.__dict__.pop("_best_state", None)
+        self.history_ = history
+        self.encoder_.eval()
+        self.decoder_.eval()
+
+    def _snapshot(self):
+        return ({k: v.detach().clone() for k, v in self.encoder_.state_dict().items()},
+                {k: v.detach().clone() for k, v in self.decoder_.state_dict().items()})
+
+    def _restore(self, state):
+        self.encoder_.load_state_dict(state[0])
+        self.decoder_.load_state_dict(state[1])
+
+    @torch.no_grad()
+    def _validation_loss(self, X_val):
+        self.encoder_.eval()
+        self.decoder_.eval()
+        z = self._encode_tensor(X_val)
+        recon = self._reconstruction(X_val, self._decode_tensor(z))
+        penalty = self._validation_penalty(z)
+        self.encoder_.train()
+        self.decoder_.train()
+        return float(recon if penalty is None else recon + penalty)
+
+    # -- inference ------------------------------------------------------------
+    @torch.no_grad()
+    def _encode_tensor(self, X):
+        return torch.cat([self.encoder_(X[i : i + _ENCODE_BATCH]) for i in range(0, X.shape[0], _ENCODE_BATCH)])
+
+    @torch.no_grad()
+    def _decode_tensor(self, Z):
+        return torch.cat([self.decoder_(Z[i : i + _ENCODE_BATCH]) for i in range(0, Z.shape[0], _ENCODE_BATCH)])
+
+    def transform(self, X):
+        """Latent codes ``E(x)``.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+
+        Returns
+        -------
+        Z : ndarray of shape (n_samples, latent_dim), dtype of X
+        """
+        check_is_fitted(self)
+        X = self._validate_X(X, reset=False)
+        Z = self._encode_tensor(as_tensor(X, dtype=torch.float32, device=self.device_))
+        return to_numpy(Z, X.dtype)
+
+    def inverse_transform(self, Z):
+        """Decoded data ``D(z)``.
+
+        Parameters
+        ----------
+        Z : array-like of shape (n_samples, latent_dim)
+
+        Returns
+        -------
+        X : ndarray of shape (n_samples, n_features)
+        """
+        check_is_fitted(self)
+        Z = _check_codes(Z, self.latent_dim)
+        X = self._decode_tensor(as_tensor(Z, dtype=torch.float32, device=self.device_))
+        return to_numpy(X, Z.dtype)
+
+    # -- pickling: modules travel on the CPU ----------------------------------
+    def __getstate__(self):
+        state = self.__dict__.copy()
+        for key in ("encoder_", "decoder_"):
+            if key in state:
+                state[key] = _module_to_cpu(state[key])
+        state.pop("_best_state", None)
+        return state
+
+    def __setstate__(self, state):
+        self.__dict__.update(state)
+        if "device_" in state:
+            wanted = state["device_"]
+            if wanted.type == "cuda" and not torch.cuda.is_available():
+                self.device_ = torch.device("cpu")
+            self._move_to(self.device_)
+
+    def _move_to(self, device):
+        for key in ("encoder_", "decoder_"):
+            if key in self.__dict__:
+                self.__dict__[key] = self.__dict__[key].to(device)
+
+
+def _module_to_cpu(module):
+    import copy
+
+    clone = copy.deepcopy(module) if next(module.parameters(), torch.empty(0)).device.type != "cpu" else module
+    return clone.to("cpu")
+
+
+def _check_codes(Z, latent_dim):
+    from .utils._validation import check_samples
+
+    Zt = check_samples(Z, "Z", min_samples=1, n_features=latent_dim)
+    arr = Zt.numpy()
+    return arr if arr.dtype in (np.float32, np.float64) else arr.astype(np.float64)
+
+
+class _progress:
+    """A minimal progress bar on stderr; tqdm's when it is installed."""
+
+    def __init__(self, total):
+        try:
+            from tqdm.auto import tqdm
+
+            self._bar = tqdm(total=total, unit="batch", leave=False)
+        except ImportError:
+            self._bar, self._total, self._done = None, total, 0
+
+    def update(self, k):
+        if self._bar is not None:
+            self._bar.update(k)
+            return
+        self._done += k
+        if self._done % max(1, self._total // 100) == 0 or self._done == self._total:
+            sys.stderr.write(f"\r{100 * self._done // self._total:3d}% of {self._total} minibatches")
+
+    def close(self):
+        if self._bar is not None:
+            self._bar.close()
+        else:
+            sys.stderr.write("\n")

@@ -1,0 +1,326 @@
+"""GENAutoencoder: Algorithm 1 of the paper as a scikit-learn transformer."""
+
+import math
+from numbers import Integral, Real
+
+import numpy as np
+import torch
+from sklearn.utils._available_if import available_if
+from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
+from sklearn.utils.validation import check_is_fitted
+
+from ._training import BaseAutoencoder
+from .bandwidth import jsd_bandwidth
+from .kde import jsd_loss
+from .targets import GaussianMixture, make_target
+from .utils._torch import as_tensor, make_generator, to_numpy
+
+__all__ = ["GENAutoencoder"]
+
+_LOG_2PI = math.log(2 * math.pi)
+
+
+def _mixture_target(estimator):
+    target = getattr(estimator, "target_", estimator.target)
+    return isinstance(target, GaussianMixture) or hasattr(target, "covariance_type")
+
+
+class GENAutoencoder(BaseAutoencoder):
+    """Generative Encoding Network: an autoencoder whose codes follow a target.
+
+    Trains an encoder ``E`` and a decoder ``D`` on reconstruction error plus
+    ``jsd_weight`` times the KDE Jensen-Shannon term of eq. 3, with the KDE
+    built on ``m`` lagged codes of training samples (Algorithm 1).
+
+    Parameters
+    ----------
+    latent_dim : int, default=8
+        Dimension ``l`` of the latent space.
+    hidden_layer_sizes : tuple of int, default=(512, 256)
+        Hidden widths of the default MLP encoder; the decoder mirrors them.
+    activation : {"relu", "tanh", "logistic", "identity", "leaky_relu", "elu"}, default="relu"
+    encoder, decoder : torch.nn.Module or callable, default=None
+        Replace the MLPs: a module (deep-copied at fit) or a factory
+        ``f(in_features, out_features) -> nn.Module``.
+    target : "normal", Target or fitted sklearn GaussianMixture, default="normal"
+    jsd_weight : float, default=0.2
+        The paper's lambda. With ``reconstruction="mean"`` it is per feature.
+    n_kde_samples : int, default=10000
+        ``m``, capped at the number of training samples (``n_kde_samples_``).
+    kde_refresh_every : int, default=1
+        ``k_b``: re-encode the whole KDE set every this many minibatches.
+        Between refreshes, the slots of the samples in each minibatch are
+        updated with the codes the minibatch computed anyway.
+    bandwidth : float or "auto", default="auto"
+        ``"auto"`` uses :func:`~skgen.bandwidth.jsd_bandwidth` for ``l`` and ``m``.
+    jsd_form : {"non_saturating", "saturating"}, default="non_saturating"
+        ``"saturating"`` is the paper's ``log p_e / (p_t + p_e)``;
+        ``"non_saturating"`` minimises ``log (p_t + p_e) / p_t`` (same
+        stationary point, no vanishing gradient far from the target).
+    reconstruction : {"mean", "sum"}, default="mean"
+        Squared error averaged over features (``"mean"``) or summed (``"sum"``,
+        eq. 3).
+    batch_size : int, default=64
+    max_iter : int, default=100
+        Epochs.
+    learning_rate : float, default=1e-3
+    beta1 : float, default=0.5
+        Adam's first-moment decay (the paper's 0.5).
+    early_stopping : bool, default=False
+        Hold out ``validation_fraction`` of the data and stop when its loss
+        has not improved by ``tol`` for ``n_iter_no_change`` epochs (restoring
+        the best weights); otherwise the training loss is monitored.
+    validation_fraction : float, default=0.1
+    n_iter_no_change : int, default=10
+    tol : float, default=1e-4
+    device : {"auto", "cpu", "cuda", "cuda:N"}, default="auto"
+    random_state : int, RandomState instance or None, default=None
+    verbose : int, default=0
+        1 prints one line per epoch, 2 shows a progress bar.
+
+    Attributes
+    ----------
+    encoder_, decoder_ : torch.nn.Module
+    target_ : Target
+    bandwidth_ : float
+    n_kde_samples_ : int
+    latent_distribution_ : Target
+        The distribution a converged GEN encodes its data with: the target
+        deconvolved by the kernel, ``N(0, (1 - h^2) I)`` for a standard
+        normal (section 4). ``sample`` draws from it.
+    residual_variance_ : float
+        Mean squared reconstruction residual per feature on the training
+        data; the off-manifold variance of ``score_samples``.
+    history_ : dict of lists
+        Per epoch: ``loss``, ``reconstruction``, ``jsd``, ``validation_loss``, ``seconds``.
+    n_iter_ : int
+    device_ : torch.device
+    n_features_in_ : int
+    """
+
+    _parameter_constraints = {
+        **BaseAutoencoder._parameter_constraints,
+        "target": [StrOptions({"normal"}), HasMethods(["log_prob", "sample"]), HasMethods(["fit", "score_samples"])],
+        "jsd_weight": [Interval(Real, 0, None, closed="left")],
+        "n_kde_samples": [Interval(Integral, 2, None, closed="left")],
+        "kde_refresh_every": [Interval(Integral, 1, None, closed="left")],
+        "bandwidth": [Interval(Real, 0, None, closed="neither"), StrOptions({"auto"})],
+        "jsd_form": [StrOptions({"non_saturating", "saturating"})],
+        "reconstruction": [StrOptions({"mean", "sum"})],
+    }
+    _penalty_name = "jsd"
+
+    def __init__(
+        self,
+        latent_dim=8,
+        *,
+        hidden_layer_sizes=(512, 256),
+        activation="relu",
+        encoder=None,
+        decoder=None,
+        target="normal",
+        jsd_weight=0.2,
+        n_kde_samples=10000,
+        kde_refresh_every=1,
+        bandwidth="auto",
+        jsd_form="non_saturating",
+        reconstruction="mean",
+        batch_size=64,
+        max_iter=100,
+        learning_rate=1e-3,
+        beta1=0.5,
+        early_stopping=False,
+        validation_fraction=0.1,
+        n_iter_no_change=10,
+        tol=1e-4,
+        device="auto",
+        random_state=None,
+        verbose=0,
+    ):
+        self.latent_dim = latent_dim
+        self.hidden_layer_sizes = hidden_layer_sizes
+        self.activation = activation
+        self.encoder = encoder
+        self.decoder = decoder
+        self.target = target
+        self.jsd_weight = jsd_weight
+        self.n_kde_samples = n_kde_samples
+        self.kde_refresh_every = kde_refresh_every
+        self.bandwidth = bandwidth
+        self.jsd_form = jsd_form
+        self.reconstruction = reconstruction
+        self.batch_size = batch_size
+        self.max_iter = max_iter
+        self.learning_rate = learning_rate
+        self.beta1 = beta1
+        self.early_stopping = early_stopping
+        self.validation_fraction = validation_fraction
+        self.n_iter_no_change = n_iter_no_change
+        self.tol = tol
+        self.device = device
+        self.random_state = random_state
+        self.verbose = verbose
+
+    # -- Algorithm 1 -----------------------------------------------------------
+    def _setup_penalty(self, X_train, generator):
+        n = X_train.shape[0]
+        self.target_ = make_target(self.target, self.latent_dim)
+        m = min(self.n_kde_samples, n)
+        self.n_kde_samples_ = m
+        if self.bandwidth == "auto":
+            seed = int(torch.randint(np.iinfo(np.int32).max, (1,), generator=generator))
+            import warnings
+
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")  # refused below with a clearer message
+                self.bandwidth_ = jsd_bandwidth(self.latent_dim, m, target=self.target_, random_state=seed)
+        else:
+            self.bandwidth_ = float(self.bandwidth)
+        min_var = self.target_.min_variance
+        if self.bandwidth_**2 >= min_var:
+            raise ValueError(
+                f"the kernel bandwidth h={self.bandwidth_:.3f} (latent_dim={self.latent_dim}, "
+                f"{m} KDE samples) has h^2 >= {min_var:.3g}, the smallest target variance: the latent "
+                "distribution a GEN converges to (N(0, (1 - h^2) I) for a standard normal, section 4) "
+                "would degenerate. Use more training/KDE samples, a smaller latent_dim, or a target "
+                "with larger variance."
+            )
+        self.latent_distribution_ = self.target_.deconvolved(self.bandwidth_)
+        # Line 3: a fixed subset of m training samples whose lagged codes form the KDE set.
+        kde_index = torch.randperm(n, generator=generator)[:m].to(X_train.device)
+        self._kde_X = X_train[kde_index]
+        self._slot = torch.full((n,), -1, dtype=torch.long, device=X_train.device)
+        self._slot[kde_index] = torch.arange(m, device=X_train.device)
+        self._kde_codes = self._encode_tensor(self._kde_X)
+
+    def _penalty(self, z, batch_idx):
+        if self.jsd_weight == 0:
+            return None
+        # A sample's own lagged code sits in the KDE set at distance ~0: leave it out.
+        exclude = self._slot[batch_idx]
+        return self.jsd_weight * jsd_loss(
+            z, self._kde_codes, self.target_, self.bandwidth_, exclude=exclude, form=self.jsd_form
+        )
+
+    def _after_step(self, z, batch_idx, step):
+        if step % self.kde_refresh_every == 0:  # line 13: re-encode the KDE set
+            self._kde_codes = self._encode_tensor(self._kde_X)
+            return
+        slots = self._slot[batch_idx]
+        mask = slots >= 0
+        self._kde_codes[slots[mask]] = z[mask]  # reuse the codes this minibatch computed
+
+    def _validation_penalty(self, z):
+        if self.jsd_weight == 0:
+            return None
+        return self.jsd_weight * jsd_loss(z, self._kde_codes, self.target_, self.bandwidth_, form=self.jsd_form)
+
+    def fit(self, X, y=None):
+        """Train the GEN on ``X`` (Algorithm 1).
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+        y : Ignored
+
+        Returns
+        -------
+        self : GENAutoencoder
+        """
+        super().fit(X, y)
+        Xt = as_tensor(self._validate_X(X, reset=False), dtype=torch.float32, device=self.device_)
+        with torch.no_grad():
+            resid = Xt - self._decode_tensor(self._encode_tensor(Xt))
+            self.residual_variance_ = max(float(resid.pow(2).mean()), 1e-12)
+        self.history_[self._penalty_name] = self.history_.pop("penalty")
+        for key in ("_kde_X", "_slot", "_kde_codes"):
+            self.__dict__.pop(key, None)
+        self._fit_dtype = np.asarray(X).dtype if np.asarray(X).dtype in (np.float32, np.float64) else np.float64
+        return self
+
+    # -- generation and density -------------------------------------------------
+    def sample(self, n_samples=1, random_state=None):
+        """Generate data by decoding codes drawn from ``latent_distribution_``.
+
+        Parameters
+        ----------
+        n_samples : int, default=1
+        random_state : int, RandomState instance or None, default=None
+
+        Returns
+        -------
+        X : ndarray of shape (n_samples, n_features)
+        labels : ndarray of shape (n_samples,)
+            The mixture component of each sample; only for a mixture target.
+        """
+        check_is_fitted(self)
+        if isinstance(n_samples, bool) or not isinstance(n_samples, Integral) or n_samples < 1:
+            raise ValueError(f"n_samples must be a positive integer, got {n_samples!r}.")
+        gen = make_generator(random_state)
+        dist = self.latent_distribution_
+        if isinstance(dist, GaussianMixture):
+            z, labels = dist.sample(n_samples, gen, return_labels=True)
+        else:
+            z, labels = dist.sample(n_samples, gen), None
+        X = to_numpy(self._decode_tensor(z.to(torch.float32).to(self.device_)), self._fit_dtype)
+        return X if labels is None else (X, labels.numpy())
+
+    def score_samples(self, X):
+        """Log density of each sample in data space (eq. 10-11); greater is more normal.
+
+        ``log p(x) = log p(z') - 1/2 log det(J^T J) + log N(x; D(z'), sigma^2 I)``
+        with ``z' = E(x)``, ``p`` the latent distribution the encoder
+        converged to (``latent_distribution_``), ``J`` the decoder's Jacobian
+        at ``z'`` (forward-mode, batched) and ``sigma^2 = residual_variance_``.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+
+        Returns
+        -------
+        scores : ndarray of shape (n_samples,)
+        """
+        check_is_fitted(self)
+        X = self._validate_X(X, reset=False)
+        Xt = as_tensor(X, dtype=torch.float32, device=self.device_)
+        out = []
+        for start in range(0, Xt.shape[0], 512):
+            out.append(self._log_density(Xt[start : start + 512]))
+        return np.concatenate(out).astype(X.dtype, copy=False)
+
+    def _log_density(self, x):
+        from torch.func import jacfwd, vmap
+
+        with torch.no_grad():
+            z = self.encoder_(x)
+            x_hat = self.decoder_(z)
+
+        def decode_one(zi):
+            return self.decoder_(zi.unsqueeze(0)).squeeze(0)
+
+        J = vmap(jacfwd(decode_one))(z).double()  # (n, d, l)
+        _, logdet = torch.linalg.slogdet(J.transpose(1, 2) @ J)  # log det(J^T J)
+        latent = self.latent_distribution_.log_prob(z.double())
+        d = x.shape[1]
+        var = self.residual_variance_
+        off = -0.5 * (x - x_hat).double().pow(2).sum(1) / var - 0.5 * d * (_LOG_2PI + math.log(var))
+        return to_numpy(latent - 0.5 * logdet + off)
+
+    def score(self, X, y=None):
+        """Mean of :meth:`score_samples`: the average log density in data space."""
+        return float(np.mean(self.score_samples(X)))
+
+    # -- mixture targets ---------------------------------------------------------
+    @available_if(_mixture_target)
+    def predict_proba(self, X):
+        """Posterior over the mixture components at ``E(x)``."""
+        check_is_fitted(self)
+        z = torch.from_numpy(self.transform(X).astype(np.float64))
+        log_post = self.latent_distribution_.component_log_prob(z)
+        return torch.softmax(log_post, dim=1).numpy()
+
+    @available_if(_mixture_target)
+    def predict(self, X):
+        """Index of the most probable mixture component at ``E(x)``."""
+        return self.predict_proba(X).argmax(1)

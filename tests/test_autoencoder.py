@@ -1,0 +1,178 @@
+"""GENAutoencoder: API, determinism, persistence, ecosystem and bad input."""
+
+import pickle
+import warnings
+
+import numpy as np
+import pytest
+import torch
+from sklearn.base import clone
+from sklearn.datasets import load_digits
+from sklearn.model_selection import GridSearchCV
+from sklearn.pipeline import Pipeline
+from sklearn.preprocessing import StandardScaler
+
+from skgen import EntropyScorer, GENAutoencoder
+from skgen.targets import GaussianMixture
+
+SMALL = dict(latent_dim=2, hidden_layer_sizes=(16,), max_iter=3, batch_size=32, random_state=0, device="cpu")
+
+
+@pytest.fixture(scope="module")
+def blobs():
+    rng = np.random.RandomState(0)
+    return rng.standard_normal((300, 6)) @ rng.standard_normal((6, 6))
+
+
+@pytest.fixture(scope="module")
+def fitted(blobs):
+    return GENAutoencoder(**SMALL).fit(blobs)
+
+
+def test_fit_transform_inverse_shapes_and_attributes(fitted, blobs):
+    Z = fitted.transform(blobs)
+    assert Z.shape == (300, 2) and Z.dtype == np.float64
+    assert fitted.inverse_transform(Z).shape == (300, 6)
+    assert fitted.transform(blobs.astype(np.float32)).dtype == np.float32
+    assert fitted.n_kde_samples_ == 300  # capped at the data size
+    assert 0 < fitted.bandwidth_ < 1
+    assert fitted.latent_distribution_.cov == pytest.approx((1 - fitted.bandwidth_**2) * np.eye(2))
+    assert set(fitted.history_) == {"loss", "reconstruction", "jsd", "validation_loss", "seconds"}
+    assert len(fitted.history_["loss"]) == fitted.n_iter_ == 3
+    assert fitted.residual_variance_ > 0
+    assert list(fitted.get_feature_names_out()) == ["genautoencoder0", "genautoencoder1"]
+
+
+def test_same_seed_same_codes_different_seed_different(blobs):
+    a = GENAutoencoder(**SMALL).fit(blobs).transform(blobs)
+    b = GENAutoencoder(**SMALL).fit(blobs).transform(blobs)
+    c = GENAutoencoder(**{**SMALL, "random_state": 1}).fit(blobs).transform(blobs)
+    np.testing.assert_array_equal(a, b)
+    assert not np.allclose(a, c)
+
+
+def test_fit_does_not_touch_the_global_torch_rng(blobs):
+    torch.manual_seed(123)
+    expected = torch.rand(3)
+    torch.manual_seed(123)
+    GENAutoencoder(**SMALL).fit(blobs)
+    assert torch.equal(torch.rand(3), expected)
+
+
+def test_sample_uses_the_deconvolved_target(fitted):
+    X1 = fitted.sample(50, random_state=0)
+    assert X1.shape == (50, 6)
+    np.testing.assert_array_equal(X1, fitted.sample(50, random_state=0))
+    with pytest.raises(ValueError, match="positive integer"):
+        fitted.sample(0)
+
+
+def test_score_samples_matches_eq_10_11_by_hand(fitted, blobs):
+    x = blobs[:3]
+    scores = fitted.score_samples(x)
+    assert scores.shape == (3,)
+    xt = torch.tensor(x, dtype=torch.float32)
+    z = fitted.encoder_(xt).detach()
+    x_hat = fitted.decoder_(z).detach()
+    h2 = fitted.bandwidth_**2
+    for i in range(3):
+        J = torch.autograd.functional.jacobian(lambda zi: fitted.decoder_(zi[None])[0], z[i]).double()
+        logdet = torch.logdet(J.T @ J)
+        latent = -0.5 * float((z[i].double() ** 2).sum()) / (1 - h2) - np.log(2 * np.pi * (1 - h2))
+        var = fitted.residual_variance_
+        off = -0.5 * float(((xt[i] - x_hat[i]).double() ** 2).sum()) / var - 3 * np.log(2 * np.pi * var)
+        assert scores[i] == pytest.approx(latent - 0.5 * float(logdet) + off, rel=1e-4, abs=1e-3)
+    assert fitted.score(x) == pytest.approx(scores.mean())
+
+
+def test_outliers_score_lower(fitted, blobs):
+    far = blobs[:20] + 25.0
+    assert np.median(fitted.score_samples(far)) < np.median(fitted.score_samples(blobs[:20]))
+
+
+def test_pickle_round_trip_gives_identical_outputs(fitted, blobs):
+    restored = pickle.loads(pickle.dumps(fitted))
+    np.testing.assert_array_equal(restored.transform(blobs), fitted.transform(blobs))
+    np.testing.assert_array_equal(restored.sample(5, random_state=1), fitted.sample(5, random_state=1))
+    np.testing.assert_allclose(restored.score_samples(blobs[:5]), fitted.score_samples(blobs[:5]))
+
+
+def test_params_round_trip_and_clone():
+    est = GENAutoencoder(latent_dim=3, jsd_weight=0.5, hidden_layer_sizes=(8, 4))
+    assert clone(est).get_params() == est.get_params()
+    assert est.set_params(kde_refresh_every=5).kde_refresh_every == 5
+
+
+def test_pipeline_and_grid_search_in_worker_processes():
+    X = load_digits().data[:400]
+    pipe = Pipeline([("scale", StandardScaler()), ("gen", GENAutoencoder(**{**SMALL, "latent_dim": 3}))])
+    pipe.fit(X)
+    assert pipe.transform(X).shape == (400, 3)
+    assert pipe.score_samples(X).shape == (400,)
+    assert pipe[-1].sample(4, random_state=0).shape == (4, 64)
+    grid = {"gen__jsd_weight": [0.0, 0.2]}
+    for scoring in (None, EntropyScorer()):
+        search = GridSearchCV(pipe, grid, cv=2, n_jobs=2, scoring=scoring).fit(X)
+        assert np.isfinite(search.cv_results_["mean_test_score"]).all()
+
+
+def test_pandas_output():
+    pd = pytest.importorskip("pandas")
+    X = pd.DataFrame(np.random.RandomState(0).randn(60, 4), columns=list("abcd"))
+    out = GENAutoencoder(**SMALL).set_output(transform="pandas").fit(X).transform(X)
+    assert list(out.columns) == ["genautoencoder0", "genautoencoder1"]
+
+
+def test_early_stopping_restores_best_and_records_validation(blobs):
+    est = GENAutoencoder(**{**SMALL, "max_iter": 30, "early_stopping": True, "n_iter_no_change": 2}).fit(blobs)
+    val = est.history_["validation_loss"]
+    assert all(np.isfinite(val)) and est.n_iter_ <= 30
+
+
+def test_custom_modules_and_factories(blobs):
+    enc = torch.nn.Sequential(torch.nn.Linear(6, 8), torch.nn.Tanh(), torch.nn.Linear(8, 2))
+    est = GENAutoencoder(**{**SMALL, "encoder": enc, "decoder": lambda i, o: torch.nn.Linear(i, o)}).fit(blobs)
+    assert est.transform(blobs).shape == (300, 2)
+    assert est.encoder_ is not enc  # the user's module is copied, not trained in place
+
+
+def test_mixture_target_predicts_components():
+    rng = np.random.RandomState(0)
+    X = np.r_[rng.randn(150, 4) - 3, rng.randn(150, 4) + 3]
+    target = GaussianMixture([[-3.0, 0.0], [3.0, 0.0]], 1.0)
+    est = GENAutoencoder(**{**SMALL, "target": target, "max_iter": 20}).fit(X)
+    proba = est.predict_proba(X)
+    assert proba.shape == (300, 2) and np.allclose(proba.sum(1), 1)
+    assert est.predict(X).shape == (300,)
+    Xs, labels = est.sample(10, random_state=0)
+    assert Xs.shape == (10, 4) and labels.shape == (10,)
+    assert not hasattr(GENAutoencoder(), "predict")  # only for mixture targets
+
+
+@pytest.mark.parametrize(
+    "params, X, error, match",
+    [
+        ({}, np.array([[np.nan, 1.0], [1.0, 2.0], [0.0, 0.0]]), ValueError, "NaN"),
+        ({}, np.zeros((1, 3)), ValueError, "minimum of 2"),
+        ({}, np.zeros(5), ValueError, "2D array"),
+        ({"encoder": torch.nn.Linear(3, 5)}, np.zeros((10, 3)), ValueError, "encoder returns output of shape"),
+        ({"latent_dim": 40, "n_kde_samples": 300}, np.random.RandomState(0).randn(300, 3), ValueError,
+         "would degenerate"),
+        ({"bandwidth": 1.2}, np.random.RandomState(0).randn(30, 3), ValueError, "would degenerate"),
+        ({"jsd_weight": -1.0}, np.zeros((10, 3)), ValueError, "jsd_weight"),
+    ],
+)
+def test_bad_input(params, X, error, match):
+    with pytest.raises(error, match=match):
+        GENAutoencoder(**{**SMALL, **params}).fit(X)
+
+
+def test_sparse_input_is_refused():
+    sp = pytest.importorskip("scipy.sparse")
+    with pytest.raises(TypeError, match="[Ss]parse"):
+        GENAutoencoder(**SMALL).fit(sp.csr_matrix(np.eye(5)))
+
+
+def test_nan_loss_stops_with_a_clear_error(blobs):
+    with pytest.raises(FloatingPointError, match="epoch 1"):
+        GENAutoencoder(**{**SMALL, "learning_rate": 1e30}).fit(blobs * 1e20)
