@@ -176,3 +176,30 @@ def test_sparse_input_is_refused():
 def test_nan_loss_stops_with_a_clear_error(blobs):
     with pytest.raises(FloatingPointError, match="epoch 1"):
         GENAutoencoder(**{**SMALL, "learning_rate": 1e30}).fit(blobs * 1e20)
+
+
+@pytest.mark.slow
+def test_digits_latent_is_gaussian_and_reconstruction_holds():
+    """Issue acceptance on digits: entropy within 0.3 nats of N(0, I_8), above jsd_weight=0,
+    reconstruction within 1.5x of jsd_weight=0, covariance near (1 - h^2) I."""
+    X = load_digits().data / 16.0
+    gen = GENAutoencoder(max_iter=60, random_state=0, device="cpu").fit(X)
+    plain = GENAutoencoder(max_iter=60, random_state=0, device="cpu", jsd_weight=0.0).fit(X)
+    rng = np.random.RandomState(0)
+
+    class Identity:
+        def transform(self, Z):
+            return Z
+
+    ref = np.mean([EntropyScorer()(Identity(), rng.standard_normal((len(X), 8))) for _ in range(3)])
+    H_gen, H_plain = EntropyScorer()(gen, X), EntropyScorer()(plain, X)
+    assert abs(ref - H_gen) < 0.3
+    assert H_gen > H_plain + 1.0
+
+    def recon(est):
+        return np.mean((X - est.inverse_transform(est.transform(X))) ** 2)
+
+    assert recon(gen) < 1.5 * recon(plain)
+    ev = np.linalg.eigvalsh(np.cov(gen.transform(X).T))
+    target_var = 1 - gen.bandwidth_**2
+    assert 0.5 * target_var < ev.min() and ev.max() < 2.0 * target_var
