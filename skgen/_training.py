@@ -141,7 +141,8 @@ class BaseAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
             val_idx, train_idx = perm[:n_val], perm[n_val:]
             X_train, X_val = Xt[train_idx], Xt[val_idx]
         else:
-            X_train, X_val = Xt, None
+            X_train, X_val, train_idx = Xt, None, torch.arange(n, device=self.device_)
+        self._train_idx = train_idx  # rows of X used for training, for hooks that need y
         self._setup_penalty(X_train, cpu_gen)
         self._train(X_train, X_val, cpu_gen)
         return self
@@ -210,6 +211,7 @@ class BaseAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
         if X_val is not None and getattr(self, "_best_state", None) is not None:
             self._restore(self._best_state)
         self.__dict__.pop("_best_state", None)
+        self.__dict__.pop("_train_idx", None)
         self.history_ = history
         self.encoder_.eval()
         self.decoder_.eval()

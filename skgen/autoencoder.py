@@ -13,7 +13,7 @@ from ._training import BaseAutoencoder
 from .bandwidth import jsd_bandwidth
 from .kde import jsd_loss
 from .targets import GaussianMixture, make_target
-from .utils._torch import as_tensor, make_generator, to_numpy
+from .utils._torch import as_tensor, make_generator, resolve_device, to_numpy
 
 __all__ = ["GENAutoencoder"]
 
@@ -199,15 +199,21 @@ class GENAutoencoder(BaseAutoencoder):
         self._slot = torch.full((n,), -1, dtype=torch.long, device=X_train.device)
         self._slot[kde_index] = torch.arange(m, device=X_train.device)
         self._kde_codes = self._encode_tensor(self._kde_X)
+        self._labels = None if self._labels_all is None else self._labels_all[self._train_idx]
 
     def _penalty(self, z, batch_idx):
         if self.jsd_weight == 0:
             return None
         # A sample's own lagged code sits in the KDE set at distance ~0: leave it out.
         exclude = self._slot[batch_idx]
-        return self.jsd_weight * jsd_loss(
-            z, self._kde_codes, self.target_, self.bandwidth_, exclude=exclude, form=self.jsd_form
-        )
+        penalty = jsd_loss(z, self._kde_codes, self.target_, self.bandwidth_, exclude=exclude, form=self.jsd_form)
+        if self._labels is not None:
+            labels = self._labels[batch_idx]
+            known = labels >= 0
+            if bool(known.any()):  # labelled codes: cross-entropy of their own component
+                log_post = torch.log_softmax(self.target_.component_log_prob(z[known]), dim=1)
+                penalty = penalty - log_post.gather(1, labels[known][:, None]).mean()
+        return self.jsd_weight * penalty
 
     def _after_step(self, z, batch_idx, step):
         if self.jsd_weight == 0:  # no penalty: the KDE set is never read
@@ -230,13 +236,27 @@ class GENAutoencoder(BaseAutoencoder):
         Parameters
         ----------
         X : array-like of shape (n_samples, n_features)
-        y : Ignored
+        y : array-like of shape (n_samples,), default=None
+            Only with a mixture target (section 5.4): class labels, ``-1`` for
+            unlabelled samples. The ``k``-th class in sorted order is mapped
+            to the ``k``-th component, so the target needs one component per
+            class. Labelled codes add the cross-entropy of their component's
+            posterior to the penalty (weighted by ``jsd_weight`` like the JSD
+            term), which anchors each class to its mode while the JSD term
+            shapes the whole distribution. Ignored for other targets.
 
         Returns
         -------
         self : GENAutoencoder
         """
-        super().fit(X, y)
+        self.__dict__.pop("classes_", None)
+        is_mixture = isinstance(self.target, GaussianMixture) or hasattr(self.target, "covariance_type")
+        self._labels_all = self._encode_labels(X, y) if y is not None and is_mixture else None
+        try:
+            super().fit(X, y)
+        finally:  # training-only state
+            self.__dict__.pop("_labels_all", None)
+            self.__dict__.pop("_labels", None)
         Xt = as_tensor(self._validate_X(X, reset=False), dtype=torch.float32, device=self.device_)
         with torch.no_grad():
             resid = Xt - self._decode_tensor(self._encode_tensor(Xt))
@@ -321,9 +341,34 @@ class GENAutoencoder(BaseAutoencoder):
         return float(np.mean(self.score_samples(X)))
 
     # -- mixture targets ---------------------------------------------------------
+    def _encode_labels(self, X, y):
+        y = np.asarray(y)
+        n = X.shape[0] if hasattr(X, "shape") else len(X)
+        if y.ndim != 1 or y.shape[0] != n:
+            raise ValueError(f"y must be 1-D with one label per sample ({n}), got shape {y.shape}.")
+        known = y[y != -1]
+        if known.size == 0:
+            return None
+        classes, codes = np.unique(known, return_inverse=True)
+        target = make_target(self.target, self.latent_dim)
+        if len(classes) != target.n_components:
+            raise ValueError(
+                f"y has {len(classes)} classes but the mixture target has {target.n_components} "
+                "components; semi-supervised training maps each class to one component."
+            )
+        self.classes_ = classes
+        labels = np.full(y.shape[0], -1, dtype=np.int64)
+        labels[y != -1] = codes
+        return torch.from_numpy(labels).to(resolve_device(self.device))
+
     @available_if(_mixture_target)
     def predict_proba(self, X):
-        """Posterior over the mixture components at ``E(x)``."""
+        """Posterior over the mixture components (= classes when fitted with labels) at ``E(x)``.
+
+        Returns
+        -------
+        proba : ndarray of shape (n_samples, n_components)
+        """
         check_is_fitted(self)
         z = torch.from_numpy(self.transform(X).astype(np.float64))
         log_post = self.latent_distribution_.component_log_prob(z)
@@ -331,5 +376,8 @@ class GENAutoencoder(BaseAutoencoder):
 
     @available_if(_mixture_target)
     def predict(self, X):
-        """Index of the most probable mixture component at ``E(x)``."""
-        return self.predict_proba(X).argmax(1)
+        """Class of the most probable mode at ``E(x)``: ``classes_`` when fitted
+        with labels, else the component index."""
+        k = self.predict_proba(X).argmax(1)
+        classes = getattr(self, "classes_", None)
+        return k if classes is None else classes[k]

@@ -203,3 +203,40 @@ def test_digits_latent_is_gaussian_and_reconstruction_holds():
     ev = np.linalg.eigvalsh(np.cov(gen.transform(X).T))
     target_var = 1 - gen.bandwidth_**2
     assert 0.5 * target_var < ev.min() and ev.max() < 2.0 * target_var
+
+
+def test_semi_supervised_mixture_maps_classes_to_modes():
+    rng = np.random.RandomState(0)
+    centres = rng.standard_normal((3, 10)) * 4
+    y = np.repeat([5, 7, 9], 100)
+    X = centres[np.repeat(np.arange(3), 100)] + rng.standard_normal((300, 10))
+    y_partial = y.copy()
+    y_partial[rng.rand(300) < 0.8] = -1  # 20 % labelled
+    modes = GaussianMixture([[-4.0, 0.0], [4.0, 0.0], [0.0, 4.0]], 0.5)
+    est = GENAutoencoder(**{**SMALL, "target": modes, "max_iter": 40, "jsd_weight": 0.5}).fit(X, y_partial)
+    np.testing.assert_array_equal(est.classes_, [5, 7, 9])
+    assert np.mean(est.predict(X) == y) > 0.9
+    # without labels y is ignored for non-mixture targets
+    GENAutoencoder(**SMALL).fit(X, y)
+    with pytest.raises(ValueError, match="3 classes but the mixture target has 2"):
+        GENAutoencoder(**{**SMALL, "target": GaussianMixture([[0.0, 0.0], [1.0, 1.0]])}).fit(X, y)
+    with pytest.raises(ValueError, match="one label per sample"):
+        GENAutoencoder(**{**SMALL, "target": modes}).fit(X, y[:10])
+
+
+def test_model_fitted_on_cuda_loads_on_cpu(fitted, blobs):
+    """Simulate a CUDA-fitted model's pickle on a CPU-only machine: it falls back to the CPU."""
+    state = fitted.__getstate__()
+    state["device_"] = torch.device("cuda:0")
+    clone_ = GENAutoencoder.__new__(GENAutoencoder)
+    if torch.cuda.is_available():
+        pytest.skip("checks the CPU fallback; this machine has CUDA")
+    clone_.__setstate__(state)
+    assert clone_.device_ == torch.device("cpu")
+    np.testing.assert_array_equal(clone_.transform(blobs), fitted.transform(blobs))
+
+
+def test_verbose_prints_one_line_per_epoch(blobs, capsys):
+    GENAutoencoder(**{**SMALL, "verbose": 1}).fit(blobs)
+    lines = [l for l in capsys.readouterr().err.splitlines() if l.startswith("epoch")]
+    assert len(lines) == 3 and "jsd" in lines[0]
