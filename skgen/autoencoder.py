@@ -55,9 +55,13 @@ class GENAutoencoder(BaseAutoencoder):
     n_kde_samples : int, default=10000
         ``m``, capped at the number of training samples (``n_kde_samples_``).
     kde_refresh_every : int, default=1
-        ``k_b``: re-encode the whole KDE set every this many minibatches.
-        Between refreshes, the slots of the samples in each minibatch are
-        updated with the codes the minibatch computed anyway.
+        ``k_b``: every code in the KDE set is re-encoded at least this often
+        (in minibatches). Between refreshes, the slots of the samples in each
+        minibatch are updated with the codes the minibatch computed anyway.
+    kde_refresh : {"full", "rolling"}, default="full"
+        ``"full"`` re-encodes the whole set every ``k_b`` minibatches
+        (Algorithm 1); ``"rolling"`` re-encodes the next ``m / k_b`` codes
+        after every minibatch. With ``k_b = 1`` they coincide.
     bandwidth : float or "auto", default="auto"
         ``"auto"`` uses :func:`~skgen.bandwidth.jsd_bandwidth` for ``l`` and ``m``.
     jsd_form : {"non_saturating", "saturating"}, default="non_saturating"
@@ -112,6 +116,7 @@ class GENAutoencoder(BaseAutoencoder):
         "n_kde_samples": [Interval(Integral, 2, None, closed="left")],
         "kde_refresh_every": [Interval(Integral, 1, None, closed="left")],
         "bandwidth": [Interval(Real, 0, None, closed="neither"), StrOptions({"auto"})],
+        "kde_refresh": [StrOptions({"full", "rolling"})],
         "jsd_form": [StrOptions({"non_saturating", "saturating"})],
         "reconstruction": [StrOptions({"mean", "sum"})],
     }
@@ -129,6 +134,7 @@ class GENAutoencoder(BaseAutoencoder):
         jsd_weight=0.1,
         n_kde_samples=10000,
         kde_refresh_every=1,
+        kde_refresh="full",
         bandwidth="auto",
         jsd_form="non_saturating",
         reconstruction="mean",
@@ -153,6 +159,7 @@ class GENAutoencoder(BaseAutoencoder):
         self.jsd_weight = jsd_weight
         self.n_kde_samples = n_kde_samples
         self.kde_refresh_every = kde_refresh_every
+        self.kde_refresh = kde_refresh
         self.bandwidth = bandwidth
         self.jsd_form = jsd_form
         self.reconstruction = reconstruction
@@ -199,6 +206,7 @@ class GENAutoencoder(BaseAutoencoder):
         self._slot = torch.full((n,), -1, dtype=torch.long, device=X_train.device)
         self._slot[kde_index] = torch.arange(m, device=X_train.device)
         self._kde_codes = self._encode_tensor(self._kde_X)
+        self._roll = 0
         self._labels = None if self._labels_all is None else self._labels_all[self._train_idx]
 
     def _penalty(self, z, batch_idx):
@@ -218,12 +226,20 @@ class GENAutoencoder(BaseAutoencoder):
     def _after_step(self, z, batch_idx, step):
         if self.jsd_weight == 0:  # no penalty: the KDE set is never read
             return
-        if step % self.kde_refresh_every == 0:  # line 13: re-encode the KDE set
-            self._kde_codes = self._encode_tensor(self._kde_X)
-            return
         slots = self._slot[batch_idx]
         mask = slots >= 0
         self._kde_codes[slots[mask]] = z[mask]  # reuse the codes this minibatch computed
+        k_b, m = self.kde_refresh_every, self.n_kde_samples_
+        if self.kde_refresh == "full":
+            if step % k_b == 0:  # line 13: re-encode the whole KDE set
+                self._kde_codes = self._encode_tensor(self._kde_X)
+            return
+        # rolling: re-encode the next ceil(m / k_b) codes, so every code is at
+        # most k_b minibatches old and the cost is spread evenly
+        size = -(-m // k_b)
+        idx = (torch.arange(size, device=self._kde_codes.device) + self._roll) % m
+        self._kde_codes[idx] = self._encode_tensor(self._kde_X[idx])
+        self._roll = (self._roll + size) % m
 
     def _validation_penalty(self, z):
         if self.jsd_weight == 0:
@@ -262,7 +278,7 @@ class GENAutoencoder(BaseAutoencoder):
             resid = Xt - self._decode_tensor(self._encode_tensor(Xt))
             self.residual_variance_ = max(float(resid.pow(2).mean()), 1e-12)
         self.history_[self._penalty_name] = self.history_.pop("penalty")
-        for key in ("_kde_X", "_slot", "_kde_codes"):
+        for key in ("_kde_X", "_slot", "_kde_codes", "_roll"):
             self.__dict__.pop(key, None)
         self._fit_dtype = np.asarray(X).dtype if np.asarray(X).dtype in (np.float32, np.float64) else np.float64
         return self

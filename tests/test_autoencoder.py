@@ -240,3 +240,12 @@ def test_verbose_prints_one_line_per_epoch(blobs, capsys):
     GENAutoencoder(**{**SMALL, "verbose": 1}).fit(blobs)
     lines = [l for l in capsys.readouterr().err.splitlines() if l.startswith("epoch")]
     assert len(lines) == 3 and "jsd" in lines[0]
+
+
+def test_rolling_refresh(blobs):
+    full = GENAutoencoder(**SMALL).fit(blobs)
+    rolling_1 = GENAutoencoder(**{**SMALL, "kde_refresh": "rolling"}).fit(blobs)
+    # with k_b = 1 both re-encode the whole set after every minibatch
+    np.testing.assert_allclose(rolling_1.transform(blobs), full.transform(blobs), rtol=1e-5, atol=1e-6)
+    rolling_3 = GENAutoencoder(**{**SMALL, "kde_refresh": "rolling", "kde_refresh_every": 3}).fit(blobs)
+    assert not np.allclose(rolling_3.transform(blobs), full.transform(blobs))

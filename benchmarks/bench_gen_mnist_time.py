@@ -1,0 +1,58 @@
+"""Where a GEN epoch's time goes at the paper's scale: MNIST, m = 10000.
+
+Times one training epoch (``history_["seconds"]``) of GENAutoencoder (latent_dim 8, default MLP 784-512-256-8)
+on the first ``--n`` MNIST training images (scaled to [0, 1]) with
+``jsd_weight=0`` (no KDE work), and with the KDE set re-encoded after every
+minibatch (``kde_refresh_every=1``, the default), every 10 minibatches
+(``"full"``, the paper's k_b), and in rolling slices of m / 10.
+
+Usage::
+
+    python benchmarks/bench_gen_mnist_time.py --mnist ../shared/data/mnist [--n 10000]
+"""
+
+import argparse
+import gzip
+import os
+import struct
+import time
+
+import numpy as np
+
+from skgen import GENAutoencoder
+
+
+def load_mnist_images(folder, n):
+    path = os.path.join(folder, "train-images-idx3-ubyte.gz")
+    with gzip.open(path, "rb") as f:
+        magic, count, rows, cols = struct.unpack(">IIII", f.read(16))
+        if magic != 2051:
+            raise ValueError(f"{path} is not an IDX image file (magic {magic}).")
+        data = np.frombuffer(f.read(), dtype=np.uint8).reshape(count, rows * cols)
+    return data[:n].astype(np.float32) / 255.0
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--mnist", default=os.path.join(os.path.dirname(__file__), "..", "..", "shared", "data", "mnist"))
+    parser.add_argument("--n", type=int, default=10000)
+    args = parser.parse_args(argv)
+    X = load_mnist_images(args.mnist, args.n)
+    print(f"MNIST {X.shape}, m = {min(10000, len(X))}, batch 64, one epoch each")
+    print(f"{'configuration':>34} {'epoch s':>8} {'vs jsd_weight=0':>16} {'setup s':>8}")
+    base = None
+    for name, cfg in (("jsd_weight=0", dict(jsd_weight=0.0)),
+                      ("refresh every minibatch (default)", {}),
+                      ("full refresh every 10 (paper)", dict(kde_refresh_every=10)),
+                      ("rolling m/10 per minibatch", dict(kde_refresh="rolling", kde_refresh_every=10))):
+        t0 = time.perf_counter()
+        est = GENAutoencoder(max_iter=1, random_state=0, device="cpu", **cfg).fit(X)
+        total = time.perf_counter() - t0
+        sec = est.history_["seconds"][0]
+        base = sec if base is None else base
+        # setup: bandwidth search (m = 10000, 10 trials), initial encoding, final residuals
+        print(f"{name:>34} {sec:>8.2f} {sec / base:>16.1f} {total - sec:>8.1f}", flush=True)
+
+
+if __name__ == "__main__":
+    main()
