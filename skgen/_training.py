@@ -126,8 +126,7 @@ class BaseAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
         check_output_width(self.encoder_, Xt[:2], self.latent_dim, "encoder")
         check_output_width(self.decoder_, torch.zeros(2, self.latent_dim, device=self.device_),
                            X.shape[1], "decoder")
-        generator = make_generator(rng, self.device_ if self.device_.type == "cuda" else "cpu")
-        cpu_gen = make_generator(rng)
+        cpu_gen = make_generator(rng)  # minibatch order, validation split, KDE subset
 
         n = Xt.shape[0]
         if self.early_stopping:
@@ -143,17 +142,22 @@ class BaseAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
         else:
             X_train, X_val, train_idx = Xt, None, torch.arange(n, device=self.device_)
         self._train_idx = train_idx  # rows of X used for training, for hooks that need y
+        self._fit_dtype = X.dtype
         self._setup_penalty(X_train, cpu_gen)
         self._train(X_train, X_val, cpu_gen)
+        self._finish_fit(Xt)
         return self
+
+    def _finish_fit(self, Xt):
+        """Called after training with the whole validated training set (a tensor)."""
 
     def _train(self, X_train, X_val, gen):
         params = list(self.encoder_.parameters()) + list(self.decoder_.parameters())
         optimizer = torch.optim.Adam(params, lr=self.learning_rate, betas=(self.beta1, 0.999))
         n = X_train.shape[0]
         batch = min(self.batch_size, n)
-        history = {"loss": [], "reconstruction": [], "penalty": [], "validation_loss": [], "seconds": []}
         name = getattr(self, "_penalty_name", "penalty")
+        history = {"loss": [], "reconstruction": [], name: [], "validation_loss": [], "seconds": []}
         best, no_improve, step = math.inf, 0, 0
         self.n_iter_ = 0
         bar = _progress(self.max_iter * math.ceil(n / batch)) if self.verbose >= 2 else None

@@ -1,7 +1,6 @@
 """GENAutoencoder: API, determinism, persistence, ecosystem and bad input."""
 
 import pickle
-import warnings
 
 import numpy as np
 import pytest
