@@ -59,7 +59,7 @@ def table1(sizes, n_trials, method, seed):
         for m in sizes:
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")
-                hs, fb = _trial_bandwidths(
+                hs, fb, _ = _trial_bandwidths(
                     l, m, target=None, n_trials=n_trials, method=method, random_state=seed,
                     n_eval_samples=None, tol=1e-4, device=None,
                 )

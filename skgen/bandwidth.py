@@ -116,11 +116,10 @@ def jsd_bandwidth(
     >>> 0.5 < h < 0.6  # Table 1: 0.55 +- 0.02
     True
     """
-    hs, _ = _trial_bandwidths(
+    hs, _, target = _trial_bandwidths(
         latent_dim, n_samples, target=target, n_trials=n_trials, method=method,
         random_state=random_state, n_eval_samples=n_eval_samples, tol=tol, device=device,
     )
-    target = make_target(target, check_positive_int(latent_dim, "latent_dim"))
     h = float(np.mean(hs))
     _warn_if_degenerate(h, target, latent_dim, n_samples)
     std = float(np.std(hs, ddof=1)) if len(hs) > 1 else 0.0
@@ -143,7 +142,7 @@ def _warn_if_degenerate(h, target, latent_dim, n_samples):
 
 def _trial_bandwidths(latent_dim, n_samples, *, target, n_trials, method, random_state,
                       n_eval_samples, tol, device):
-    """Per-trial maximisers and, per trial, whether the fixed point fell back."""
+    """Per-trial maximisers, per trial whether the fixed point fell back, and the resolved target."""
     l = check_positive_int(latent_dim, "latent_dim")
     m = check_positive_int(n_samples, "n_samples")
     if m < 2:
@@ -183,7 +182,7 @@ def _trial_bandwidths(latent_dim, n_samples, *, target, n_trials, method, random
             ConvergenceWarning,
             stacklevel=3,
         )
-    return np.asarray(hs), np.asarray(fallbacks)
+    return np.asarray(hs), np.asarray(fallbacks), target
 
 
 class _BandwidthProblem:
@@ -374,7 +373,7 @@ class JSDBandwidthSelector(BaseEstimator):
         X = validate_data(self, X, dtype=[np.float64, np.float32], ensure_min_samples=2)
         m, l = X.shape
         self.target_ = make_target(self.target, l)
-        hs, fallbacks = _trial_bandwidths(
+        hs, fallbacks, _ = _trial_bandwidths(
             l, m, target=self.target_, n_trials=self.n_trials, method=self.method,
             random_state=self.random_state, n_eval_samples=None, tol=1e-4, device=None,
         )

@@ -72,7 +72,7 @@ def test_return_std_and_determinism():
     assert isinstance(std, float)
     assert std >= 0
     assert std > 0  # four independent trials do not coincide
-    hs, _ = _trial_bandwidths(3, 200, target=None, n_trials=4, method="root", random_state=5,
+    hs, _, _ = _trial_bandwidths(3, 200, target=None, n_trials=4, method="root", random_state=5,
                               n_eval_samples=None, tol=1e-4, device=None)
     assert h == pytest.approx(float(np.mean(hs)), rel=1e-15)
     assert std == pytest.approx(float(np.std(hs, ddof=1)), rel=1e-12)
@@ -117,8 +117,8 @@ def test_fixed_point_fallback_is_announced():
     kwargs = dict(target=None, n_trials=3, random_state=0, n_eval_samples=None, tol=1e-4, device=None)
     with warnings.catch_warnings(record=True) as record:
         warnings.simplefilter("always")
-        hs_fp, fallbacks = _trial_bandwidths(2, 500, method="fixed_point", **kwargs)
-    hs_root, no_fallbacks = _trial_bandwidths(2, 500, method="root", **kwargs)
+        hs_fp, fallbacks, _ = _trial_bandwidths(2, 500, method="fixed_point", **kwargs)
+    hs_root, no_fallbacks, _ = _trial_bandwidths(2, 500, method="root", **kwargs)
     assert not no_fallbacks.any()
     conv = [w for w in record if issubclass(w.category, ConvergenceWarning)]
     if fallbacks.any():
@@ -289,7 +289,7 @@ def test_selector_fixed_point_counts_fallbacks():
     with warnings.catch_warnings(record=True) as record:
         warnings.simplefilter("always")
         sel = JSDBandwidthSelector(n_trials=3, method="fixed_point", random_state=0).fit(np.zeros((500, 2)))
-        _, fallbacks = _trial_bandwidths(2, 500, target=None, n_trials=3, method="fixed_point", random_state=0,
+        _, fallbacks, _ = _trial_bandwidths(2, 500, target=None, n_trials=3, method="fixed_point", random_state=0,
                                          n_eval_samples=None, tol=1e-4, device=None)
     assert sel.n_fixed_point_fallbacks_ == int(fallbacks.sum())
     conv = [w for w in record if issubclass(w.category, ConvergenceWarning)]
