@@ -248,3 +248,23 @@ def test_rolling_refresh(blobs):
     np.testing.assert_allclose(rolling_1.transform(blobs), full.transform(blobs), rtol=1e-5, atol=1e-6)
     rolling_3 = GENAutoencoder(**{**SMALL, "kde_refresh": "rolling", "kde_refresh_every": 3}).fit(blobs)
     assert not np.allclose(rolling_3.transform(blobs), full.transform(blobs))
+
+
+def test_bandwidth_search_is_reused_across_refits(blobs, monkeypatch):
+    import skgen.autoencoder as ae
+
+    calls = []
+    real = ae.jsd_bandwidth
+
+    def counting(*args, **kwargs):
+        calls.append(args)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(ae, "jsd_bandwidth", counting)
+    monkeypatch.setattr(ae, "_BANDWIDTH_MEMO", {})
+    a = GENAutoencoder(**{**SMALL, "jsd_weight": 0.3}).fit(blobs)
+    b = GENAutoencoder(**{**SMALL, "jsd_weight": 0.0}).fit(blobs)  # same seed, same m: memo hit
+    assert len(calls) == 1 and a.bandwidth_ == b.bandwidth_
+    GENAutoencoder(**{**SMALL, "random_state": 7}).fit(blobs)  # another seed: a new search
+    GENAutoencoder(**{**SMALL, "latent_dim": 3}).fit(blobs)  # another dimension: a new search
+    assert len(calls) == 3
