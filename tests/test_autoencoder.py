@@ -268,3 +268,13 @@ def test_bandwidth_search_is_reused_across_refits(blobs, monkeypatch):
     GENAutoencoder(**{**SMALL, "random_state": 7}).fit(blobs)  # another seed: a new search
     GENAutoencoder(**{**SMALL, "latent_dim": 3}).fit(blobs)  # another dimension: a new search
     assert len(calls) == 3
+
+
+def test_drift_refresh(blobs):
+    full = GENAutoencoder(**SMALL).fit(blobs)
+    drift_1 = GENAutoencoder(**{**SMALL, "kde_refresh": "drift"}).fit(blobs)
+    np.testing.assert_allclose(drift_1.transform(blobs), full.transform(blobs), rtol=1e-5, atol=1e-6)
+    full_3 = GENAutoencoder(**{**SMALL, "kde_refresh_every": 3}).fit(blobs)
+    drift_3 = GENAutoencoder(**{**SMALL, "kde_refresh": "drift", "kde_refresh_every": 3}).fit(blobs)
+    assert not np.allclose(drift_3.transform(blobs), full_3.transform(blobs))
+    assert np.isfinite(drift_3.history_["jsd"]).all()
