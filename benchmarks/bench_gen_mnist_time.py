@@ -4,7 +4,8 @@ Times one training epoch (``history_["seconds"]``) of GENAutoencoder (latent_dim
 on the first ``--n`` MNIST training images (scaled to [0, 1]) with
 ``jsd_weight=0`` (no KDE work), and with the KDE set re-encoded after every
 minibatch (``kde_refresh_every=1``, the default), every 10 minibatches
-(``"full"``, the paper's k_b), and in rolling slices of m / 10.
+(``"full"``, the paper's k_b), in rolling slices of m / 10, and every 5
+with the drift correction in between (``kde_refresh="drift"``).
 
 Usage::
 
@@ -44,7 +45,8 @@ def main(argv=None):
     for name, cfg in (("jsd_weight=0", dict(jsd_weight=0.0)),
                       ("refresh every minibatch (default)", {}),
                       ("full refresh every 10 (paper)", dict(kde_refresh_every=10)),
-                      ("rolling m/10 per minibatch", dict(kde_refresh="rolling", kde_refresh_every=10))):
+                      ("rolling m/10 per minibatch", dict(kde_refresh="rolling", kde_refresh_every=10)),
+                      ("drift-corrected, full every 5", dict(kde_refresh="drift", kde_refresh_every=5))):
         t0 = time.perf_counter()
         est = GENAutoencoder(max_iter=1, random_state=0, device="cpu", **cfg).fit(X)
         total = time.perf_counter() - t0
