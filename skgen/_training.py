@@ -15,6 +15,7 @@ GEN (``GENAutoencoder``) is one such model; the adversarial and variational
 baselines are others, so that differences come from the penalty alone.
 """
 
+import copy
 import math
 import sys
 import time
@@ -29,6 +30,7 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 
 from .nn import ACTIVATIONS, build_module, check_output_width, make_mlp
 from .utils._torch import as_tensor, make_generator, resolve_device, to_numpy
+from .utils._validation import check_samples
 
 __all__ = ["BaseAutoencoder"]
 
@@ -304,15 +306,11 @@ class BaseAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
 
 
 def _module_to_cpu(module):
-    import copy
-
     clone = copy.deepcopy(module) if next(module.parameters(), torch.empty(0)).device.type != "cpu" else module
     return clone.to("cpu")
 
 
 def _check_codes(Z, latent_dim):
-    from .utils._validation import check_samples
-
     Zt = check_samples(Z, "Z", min_samples=1, n_features=latent_dim)
     arr = Zt.numpy()
     return arr if arr.dtype in (np.float32, np.float64) else arr.astype(np.float64)

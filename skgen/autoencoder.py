@@ -1,6 +1,8 @@
 """GENAutoencoder: Algorithm 1 of the paper as a scikit-learn transformer."""
 
 import math
+import pickle
+import warnings
 from numbers import Integral, Real
 
 import numpy as np
@@ -32,9 +34,6 @@ def _selected_bandwidth(latent_dim, m, target, seed):
     search that takes seconds at m = 10000. Targets that cannot be
     fingerprinted are not memoised.
     """
-    import pickle
-    import warnings
-
     try:
         key = (latent_dim, m, type(target).__name__, pickle.dumps(target.__getstate__()), seed)
     except Exception:  # a user's target without a picklable state
@@ -51,9 +50,13 @@ def _selected_bandwidth(latent_dim, m, target, seed):
     return h
 
 
-def _mixture_target(estimator):
-    target = getattr(estimator, "target_", estimator.target)
+def _is_mixture(target):
+    """A skgen GaussianMixture or a (fitted) sklearn GaussianMixture."""
     return isinstance(target, GaussianMixture) or hasattr(target, "covariance_type")
+
+
+def _mixture_target(estimator):
+    return _is_mixture(getattr(estimator, "target_", estimator.target))
 
 
 class GENAutoencoder(BaseAutoencoder):
@@ -305,8 +308,7 @@ class GENAutoencoder(BaseAutoencoder):
         self : GENAutoencoder
         """
         self.__dict__.pop("classes_", None)
-        is_mixture = isinstance(self.target, GaussianMixture) or hasattr(self.target, "covariance_type")
-        self._labels_all = self._encode_labels(X, y) if y is not None and is_mixture else None
+        self._labels_all = self._encode_labels(X, y) if y is not None and _is_mixture(self.target) else None
         try:
             return super().fit(X, y)
         finally:  # training-only state, also after an error

@@ -5,6 +5,7 @@ perceptrons; users can pass their own modules (or factories) for images and
 other shapes.
 """
 
+import copy
 from collections.abc import Sequence
 from numbers import Integral
 
@@ -74,8 +75,6 @@ def build_module(spec, in_features, out_features, name):
     the same initial weights and the estimator's parameter is never mutated)
     or a callable ``spec(in_features, out_features) -> nn.Module``.
     """
-    import copy
-
     if isinstance(spec, nn.Module):
         return copy.deepcopy(spec)
     if callable(spec):
