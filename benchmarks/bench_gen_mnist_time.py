@@ -13,24 +13,13 @@ Usage::
 """
 
 import argparse
-import gzip
 import os
-import struct
 import time
 
 import numpy as np
 
 from skgen import GENAutoencoder
-
-
-def load_mnist_images(folder, n):
-    path = os.path.join(folder, "train-images-idx3-ubyte.gz")
-    with gzip.open(path, "rb") as f:
-        magic, count, rows, cols = struct.unpack(">IIII", f.read(16))
-        if magic != 2051:
-            raise ValueError(f"{path} is not an IDX image file (magic {magic}).")
-        data = np.frombuffer(f.read(), dtype=np.uint8).reshape(count, rows * cols)
-    return data[:n].astype(np.float32) / 255.0
+from skgen.datasets import load_mnist
 
 
 def main(argv=None):
@@ -38,7 +27,7 @@ def main(argv=None):
     parser.add_argument("--mnist", default=os.path.join(os.path.dirname(__file__), "..", "..", "shared", "data", "mnist"))
     parser.add_argument("--n", type=int, default=10000)
     args = parser.parse_args(argv)
-    X = load_mnist_images(args.mnist, args.n)
+    X, _ = load_mnist(args.mnist, n_samples=args.n)
     print(f"MNIST {X.shape}, m = {min(10000, len(X))}, batch 64, one epoch each")
     print(f"{'configuration':>34} {'epoch s':>8} {'vs jsd_weight=0':>16} {'setup s':>8}")
     base = None
