@@ -16,7 +16,6 @@ import argparse
 import os
 import time
 
-import numpy as np
 
 from skgen import GENAutoencoder
 from skgen.datasets import load_mnist
