@@ -102,7 +102,7 @@ class GENAutoencoder(BaseAutoencoder):
         against 2.1 for ``"full"`` with ``k_b = 10``, at 60 % of the epoch time
         of ``k_b = 1``). With ``k_b = 1`` all three coincide.
     bandwidth : float or "auto", default="auto"
-        ``"auto"`` uses :func:`~skgen.bandwidth.jsd_bandwidth` for ``l`` and ``m``.
+        ``"auto"`` uses :func:`~skgen.jsd_bandwidth` for ``l`` and ``m``.
     jsd_form : {"non_saturating", "saturating"}, default="non_saturating"
         ``"saturating"`` is the paper's ``log p_e / (p_t + p_e)``;
         ``"non_saturating"`` minimises ``log (p_t + p_e) / p_t`` (same

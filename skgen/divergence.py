@@ -32,7 +32,7 @@ class KDEJensenShannon(BaseEstimator):
     target : "normal", Target or fitted sklearn GaussianMixture, default="normal"
         The target ``p_t``; ``"normal"`` is ``N(0, I)`` in ``X.shape[1]`` dimensions.
     bandwidth : float or "auto", default="auto"
-        Kernel width. ``"auto"`` selects it with :func:`~skgen.bandwidth.jsd_bandwidth`
+        Kernel width. ``"auto"`` selects it with :func:`~skgen.jsd_bandwidth`
         for ``m = X.shape[0]`` samples (the bandwidth that maximises the JSD
         between two sample sets of the target itself, Table 1).
     n_target_samples : int, default=None

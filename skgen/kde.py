@@ -462,7 +462,7 @@ def _jsd_log_densities(centres, target, bandwidth, target_samples, queries, chun
 
 
 def kde_jsd_grad_bandwidth(centres, target, bandwidth, *, target_samples, queries=None, chunk_size=None):
-    """Analytic derivative of :func:`kde_jsd` in the bandwidth (supplement eq. 2).
+    """Analytic derivative of :func:`~skgen.kde.kde_jsd` in the bandwidth (supplement eq. 2).
 
     With ``A(z) = d log p_e(z) / dh = (sum_i w_i |z - z_i|^2) / h^3 - l / h``
     and ``r = p_e / (p_e + p_t)``::
@@ -634,7 +634,7 @@ def kde_entropy(Z, bandwidth=None, *, chunk_size=None, return_bandwidth=False):
         Samples, at least 2. Numpy arrays are accepted.
     bandwidth : float, default=None
         Kernel width. ``None`` solves the fixed point of supplement eq. 5
-        (:func:`entropy_bandwidth`), the maximum leave-one-out likelihood
+        (:func:`~skgen.kde.entropy_bandwidth`), the maximum leave-one-out likelihood
         bandwidth.
     chunk_size : int, default=None
     return_bandwidth : bool, default=False

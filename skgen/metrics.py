@@ -23,7 +23,7 @@ class EntropyScorer:
 
     The entropy is the leave-one-out Gaussian KDE estimate of eq. 9 with the
     bandwidth of supplement eq. 5 (the maximum leave-one-out likelihood
-    bandwidth), computed by :func:`skgen.kde.kde_entropy`.
+    bandwidth), computed by :func:`skgen.kde_entropy`.
 
     Parameters
     ----------
@@ -40,7 +40,7 @@ class EntropyScorer:
 
     See Also
     --------
-    skgen.kde.kde_entropy : The function doing the work.
+    skgen.kde_entropy : The function doing the work.
 
     Notes
     -----

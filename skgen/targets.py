@@ -416,14 +416,14 @@ def _short(arr):
 
 
 def make_target(target, latent_dim):
-    """Resolve an estimator's ``target`` parameter into a :class:`Target`.
+    """Resolve an estimator's ``target`` parameter into a :class:`~skgen.targets.Target`.
 
     Parameters
     ----------
     target : "normal", None, Target or fitted sklearn.mixture.GaussianMixture
         ``"normal"`` and ``None`` give ``StandardNormal(latent_dim)``. A fitted
         scikit-learn ``GaussianMixture`` is converted with
-        :meth:`GaussianMixture.from_sklearn`. Target objects are returned as
+        :meth:`skgen.GaussianMixture.from_sklearn`. Target objects are returned as
         they are after checking their dimension.
     latent_dim : int
         Dimension of the data the target must describe.
