@@ -3,11 +3,14 @@
 Public estimators and functions are re-exported here; the implementation lives
 in layered modules: ``targets`` and ``kde`` (torch math), ``bandwidth`` (the
 JSD-optimal kernel width), ``divergence`` and ``metrics`` (scikit-learn
-estimators and scorers).
+estimators and scorers), ``autoencoder`` (GENAutoencoder) and ``baselines``
+(the adversarial and variational autoencoders and the discriminator's JSD
+that the paper compares GENs with).
 """
 
 from .autoencoder import GENAutoencoder
 from .bandwidth import DegenerateBandwidthWarning, JSDBandwidthSelector, jsd_bandwidth
+from .baselines import AdversarialAutoencoder, DiscriminatorJensenShannon, VariationalAutoencoder
 from .divergence import KDEJensenShannon
 from .kde import kde_entropy
 from .metrics import EntropyScorer
@@ -16,7 +19,9 @@ from .targets import Gaussian, GaussianMixture, StandardNormal
 __version__ = "0.1.0.dev0"
 
 __all__ = [
+    "AdversarialAutoencoder",
     "DegenerateBandwidthWarning",
+    "DiscriminatorJensenShannon",
     "EntropyScorer",
     "GENAutoencoder",
     "Gaussian",
@@ -24,6 +29,7 @@ __all__ = [
     "JSDBandwidthSelector",
     "KDEJensenShannon",
     "StandardNormal",
+    "VariationalAutoencoder",
     "__version__",
     "jsd_bandwidth",
     "kde_entropy",

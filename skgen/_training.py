@@ -6,13 +6,34 @@ stopping and a per-epoch ``history_``, and implements ``transform``,
 ``inverse_transform`` and pickling. A model supplies small hooks:
 
 * ``_setup_penalty(X_train, generator)``: once, before the first epoch;
-* ``_penalty(z, batch_idx)``: the latent penalty of a minibatch (added to the
+* ``_penalty(h, batch_idx)``: the latent penalty of a minibatch (added to the
   reconstruction loss, so that its gradient reaches the encoder only);
-* ``_after_step(z, batch_idx, step)``: after each optimizer step;
-* ``_validation_penalty(z)``: the penalty on held-out codes.
+* ``_after_step(h, batch_idx, step)``: after each optimizer step (e.g. an
+  adversary's own update); may return a dict of scalars for ``history_``;
+* ``_validation_penalty(h)``: the penalty on held-out codes;
+* ``_finish_fit(Xt)``: once, after training.
+
+Here ``h`` is the encoder's output. For GEN and the adversarial autoencoder it
+is the code itself; models whose encoder emits more (the VAE's mean and
+log-variance) say so with four more hooks, all identities by default:
+
+* ``_encoder_width()``: the encoder's output width (``latent_dim``);
+* ``_code(h)``: the deterministic code of an encoder output (``transform``);
+* ``_training_code(h)``: the code the decoder sees in training (a
+  reparameterised sample for the VAE);
+* ``_decoded_data(out)``: data from the decoder's output (``inverse_transform``
+  and ``sample``; a sigmoid for Bernoulli logits).
+
+``_reconstruction(x, out)`` is the reconstruction term of the loss (GEN's
+squared error by default) and ``_batch_metrics(x, out, recon)`` reports extra
+per-minibatch scalars; a ``"reconstruction"`` entry replaces the recorded
+term, so that a model whose loss uses a likelihood (the VAE) still records
+the mean squared error in ``history_["reconstruction"]``, comparable with
+GEN's. Keys a model adds to ``history_`` are listed in ``_extra_history``.
 
 GEN (``GENAutoencoder``) is one such model; the adversarial and variational
-baselines are others, so that differences come from the penalty alone.
+baselines (``skgen.baselines``) are others, so that differences come from the
+penalty alone.
 """
 
 import copy
@@ -32,13 +53,66 @@ from .nn import ACTIVATIONS, build_module, check_output_width, make_mlp
 from .utils._torch import as_tensor, make_generator, resolve_device, to_numpy
 from .utils._validation import check_samples
 
-__all__ = ["BaseAutoencoder"]
+__all__ = ["BaseAutoencoder", "TorchModulesMixin", "device_generator", "seeded_modules"]
 
 _ENCODE_BATCH = 4096
 
 
-class BaseAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
+def seeded_modules(seed, build):
+    """Call ``build()`` with torch's global RNG seeded by ``seed``, restoring it afterwards.
+
+    Module constructors draw their initial weights from the global RNG; this
+    makes them reproducible without library code leaving a trace on it.
+    """
+    with torch.random.fork_rng(devices=[]):
+        torch.manual_seed(seed)  # restored on exit: library code leaves the global RNG as it was
+        return build()
+
+
+def device_generator(generator, device):
+    """A ``torch.Generator`` on ``device`` seeded from the CPU ``generator``."""
+    seed = int(torch.randint(np.iinfo(np.int32).max, (1,), generator=generator))
+    gen = torch.Generator(device=device)
+    gen.manual_seed(seed)
+    return gen
+
+
+class TorchModulesMixin:
+    """Pickling for estimators holding torch modules: they travel on the CPU.
+
+    The fitted modules are named in ``_module_attrs``; ``__setstate__`` puts
+    them back on the fitted device, or on the CPU when CUDA is unavailable.
+    """
+
+    _module_attrs = ()
+
+    def __getstate__(self):
+        state = self.__dict__.copy()
+        for key in self._module_attrs:
+            if key in state:
+                state[key] = _module_to_cpu(state[key])
+        state.pop("_best_state", None)
+        return state
+
+    def __setstate__(self, state):
+        self.__dict__.update(state)
+        if "device_" in state:
+            wanted = state["device_"]
+            if wanted.type == "cuda" and not torch.cuda.is_available():
+                self.device_ = torch.device("cpu")
+            self._move_to(self.device_)
+
+    def _move_to(self, device):
+        for key in self._module_attrs:
+            if key in self.__dict__:
+                self.__dict__[key] = self.__dict__[key].to(device)
+
+
+class BaseAutoencoder(TorchModulesMixin, ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
     """Shared machinery of skgen's autoencoders (not used directly)."""
+
+    _module_attrs = ("encoder_", "decoder_")
+    _extra_history = ()  # per-epoch keys a model adds to history_ (from _after_step / _batch_metrics)
 
     _parameter_constraints = {
         "latent_dim": [Interval(Integral, 1, None, closed="left")],
@@ -63,15 +137,36 @@ class BaseAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
     def _setup_penalty(self, X_train, generator):
         """Prepare the latent penalty once the networks exist."""
 
-    def _penalty(self, z, batch_idx):
-        """Latent penalty of a minibatch of codes (0-d tensor), or None."""
+    def _penalty(self, h, batch_idx):
+        """Latent penalty of a minibatch of encoder outputs (0-d tensor), or None."""
         return None
 
-    def _after_step(self, z, batch_idx, step):
-        """Called after every optimizer step with the (pre-step) codes."""
+    def _after_step(self, h, batch_idx, step):
+        """Called after every optimizer step with the (pre-step, detached) encoder
+        outputs; may return a dict of scalars averaged into ``history_``."""
 
-    def _validation_penalty(self, z):
+    def _validation_penalty(self, h):
         return None
+
+    def _encoder_width(self):
+        """Number of encoder outputs."""
+        return self.latent_dim
+
+    def _code(self, h):
+        """The deterministic latent code of an encoder output (what ``transform`` returns)."""
+        return h
+
+    def _training_code(self, h):
+        """The code fed to the decoder during training."""
+        return h
+
+    def _decoded_data(self, out):
+        """Data-space values from the decoder's output."""
+        return out
+
+    def _batch_metrics(self, x, out, recon):
+        """Extra per-minibatch scalars for ``history_`` (computed without gradients)."""
+        return {}
 
     def _reconstruction(self, x, x_hat):
         """Per-sample reconstruction error averaged over the batch.
@@ -92,18 +187,22 @@ class BaseAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
     def _build_networks(self, n_features, rng):
         """Encoder and decoder, initialised from ``rng`` without touching torch's global seed."""
         seed = int(rng.randint(np.iinfo(np.int32).max))
-        with torch.random.fork_rng(devices=[]):
-            torch.manual_seed(seed)  # restored on exit: library code leaves the global RNG as it was
+        width = self._encoder_width()
+
+        def build():
             if self.encoder is None:
-                enc = make_mlp(n_features, self.latent_dim, self.hidden_layer_sizes, self.activation)
+                enc = make_mlp(n_features, width, self.hidden_layer_sizes, self.activation)
             else:
-                enc = build_module(self.encoder, n_features, self.latent_dim, "encoder")
+                enc = build_module(self.encoder, n_features, width, "encoder")
             if self.decoder is None:
                 hidden = self.hidden_layer_sizes
                 hidden = hidden[::-1] if not isinstance(hidden, Integral) else hidden
                 dec = make_mlp(self.latent_dim, n_features, hidden, self.activation)
             else:
                 dec = build_module(self.decoder, self.latent_dim, n_features, "decoder")
+            return enc, dec
+
+        enc, dec = seeded_modules(seed, build)
         return enc.to(self.device_), dec.to(self.device_)
 
     def fit(self, X, y=None):
@@ -125,7 +224,7 @@ class BaseAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
         self.encoder_, self.decoder_ = self._build_networks(X.shape[1], rng)
         self._n_features_out = self.latent_dim
         Xt = as_tensor(X, dtype=torch.float32, device=self.device_)
-        check_output_width(self.encoder_, Xt[:2], self.latent_dim, "encoder")
+        check_output_width(self.encoder_, Xt[:2], self._encoder_width(), "encoder")
         check_output_width(self.decoder_, torch.zeros(2, self.latent_dim, device=self.device_),
                            X.shape[1], "decoder")
         cpu_gen = make_generator(rng)  # minibatch order, validation split, KDE subset
@@ -159,7 +258,8 @@ class BaseAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
         n = X_train.shape[0]
         batch = min(self.batch_size, n)
         name = getattr(self, "_penalty_name", "penalty")
-        history = {"loss": [], "reconstruction": [], name: [], "validation_loss": [], "seconds": []}
+        keys = ["loss", "reconstruction", name, *self._extra_history]
+        history = {key: [] for key in [*keys, "validation_loss", "seconds"]}
         best, no_improve, step = math.inf, 0, 0
         self.n_iter_ = 0
         bar = _progress(self.max_iter * math.ceil(n / batch)) if self.verbose >= 2 else None
@@ -168,13 +268,14 @@ class BaseAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
             self.encoder_.train()
             self.decoder_.train()
             perm = torch.randperm(n, generator=gen).to(X_train.device)
-            sums = np.zeros(3)
+            sums = dict.fromkeys(keys, 0.0)
             for start in range(0, n, batch):
                 idx = perm[start : start + batch]
                 x = X_train[idx]
-                z = self.encoder_(x)
-                recon = self._reconstruction(x, self.decoder_(z))
-                penalty = self._penalty(z, idx)
+                h = self.encoder_(x)
+                out = self.decoder_(self._training_code(h))
+                recon = self._reconstruction(x, out)
+                penalty = self._penalty(h, idx)
                 loss = recon if penalty is None else recon + penalty
                 if not math.isfinite(loss.item()):
                     raise FloatingPointError(
@@ -186,24 +287,32 @@ class BaseAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
                 loss.backward()
                 optimizer.step()
                 step += 1
-                self._after_step(z.detach(), idx, step)
+                values = {"loss": loss.item(), "reconstruction": recon.item(),
+                          name: 0.0 if penalty is None else penalty.item()}
+                with torch.no_grad():
+                    values.update(self._batch_metrics(x, out.detach(), recon.detach()))
+                values.update(self._after_step(h.detach(), idx, step) or {})
                 k = idx.shape[0]
-                sums += k * np.array([loss.item(), recon.item(), 0.0 if penalty is None else penalty.item()])
+                for key in keys:
+                    sums[key] += k * values[key]
                 if bar is not None:
                     bar.update(1)
-            sums /= n
+            sums = {key: value / n for key, value in sums.items()}
             val = self._validation_loss(X_val) if X_val is not None else math.nan
             seconds = time.perf_counter() - t0
-            for key, value in zip(history, [*sums, val, seconds]):
-                history[key].append(float(value))
+            for key in keys:
+                history[key].append(float(sums[key]))
+            history["validation_loss"].append(float(val))
+            history["seconds"].append(float(seconds))
             self.n_iter_ = epoch
             if self.verbose == 1:
+                extra = "".join(f"  {key} {sums[key]:.5f}" for key in self._extra_history)
                 print(
-                    f"epoch {epoch:4d}  loss {sums[0]:.5f}  reconstruction {sums[1]:.5f}  "
-                    f"{name} {sums[2]:+.5f}  validation {val:.5f}  {seconds:.2f}s",
+                    f"epoch {epoch:4d}  loss {sums['loss']:.5f}  reconstruction {sums['reconstruction']:.5f}  "
+                    f"{name} {sums[name]:+.5f}{extra}  validation {val:.5f}  {seconds:.2f}s",
                     file=sys.stderr,
                 )
-            monitored = val if X_val is not None else sums[0]
+            monitored = val if X_val is not None else sums["loss"]
             if monitored < best - self.tol:
                 best, no_improve = monitored, 0
                 if X_val is not None:
@@ -234,17 +343,21 @@ class BaseAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
     def _validation_loss(self, X_val):
         self.encoder_.eval()
         self.decoder_.eval()
-        z = self._encode_tensor(X_val)
-        recon = self._reconstruction(X_val, self._decode_tensor(z))
-        penalty = self._validation_penalty(z)
+        h = self._encoder_output(X_val)
+        recon = self._reconstruction(X_val, self._decode_tensor(self._code(h)))
+        penalty = self._validation_penalty(h)
         self.encoder_.train()
         self.decoder_.train()
         return float(recon if penalty is None else recon + penalty)
 
     # -- inference ------------------------------------------------------------
     @torch.no_grad()
-    def _encode_tensor(self, X):
+    def _encoder_output(self, X):
         return torch.cat([self.encoder_(X[i : i + _ENCODE_BATCH]) for i in range(0, X.shape[0], _ENCODE_BATCH)])
+
+    def _encode_tensor(self, X):
+        """Latent codes of a tensor, batched, without gradients."""
+        return self._code(self._encoder_output(X))
 
     @torch.no_grad()
     def _decode_tensor(self, Z):
@@ -266,43 +379,36 @@ class BaseAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
         Z = self._encode_tensor(as_tensor(X, dtype=torch.float32, device=self.device_))
         return to_numpy(Z, X.dtype)
 
-    def inverse_transform(self, Z):
-        """Decoded data ``D(z)``.
+    def inverse_transform(self, X):
+        """Decoded data ``D(z)`` of latent codes.
 
         Parameters
         ----------
-        Z : array-like of shape (n_samples, latent_dim)
+        X : array-like of shape (n_samples, latent_dim)
+            Latent codes (named ``X`` as in scikit-learn's transformers).
 
         Returns
         -------
-        X : ndarray of shape (n_samples, n_features)
+        X_original : ndarray of shape (n_samples, n_features)
         """
         check_is_fitted(self)
-        Z = _check_codes(Z, self.latent_dim)
-        X = self._decode_tensor(as_tensor(Z, dtype=torch.float32, device=self.device_))
-        return to_numpy(X, Z.dtype)
+        Z = _check_codes(X, self.latent_dim)
+        out = self._decoded_data(self._decode_tensor(as_tensor(Z, dtype=torch.float32, device=self.device_)))
+        return to_numpy(out, Z.dtype)
 
-    # -- pickling: modules travel on the CPU ----------------------------------
-    def __getstate__(self):
-        state = self.__dict__.copy()
-        for key in ("encoder_", "decoder_"):
-            if key in state:
-                state[key] = _module_to_cpu(state[key])
-        state.pop("_best_state", None)
-        return state
-
-    def __setstate__(self, state):
-        self.__dict__.update(state)
-        if "device_" in state:
-            wanted = state["device_"]
-            if wanted.type == "cuda" and not torch.cuda.is_available():
-                self.device_ = torch.device("cpu")
-            self._move_to(self.device_)
-
-    def _move_to(self, device):
-        for key in ("encoder_", "decoder_"):
-            if key in self.__dict__:
-                self.__dict__[key] = self.__dict__[key].to(device)
+    def _generate(self, dist, n_samples, random_state):
+        """Decode ``n_samples`` codes drawn from ``dist``; with their components for a mixture."""
+        check_is_fitted(self)
+        if isinstance(n_samples, bool) or not isinstance(n_samples, Integral) or n_samples < 1:
+            raise ValueError(f"n_samples must be a positive integer, got {n_samples!r}.")
+        gen = make_generator(random_state)
+        if hasattr(dist, "component_log_prob"):
+            z, labels = dist.sample(n_samples, gen, return_labels=True)
+        else:
+            z, labels = dist.sample(n_samples, gen), None
+        out = self._decode_tensor(z.to(torch.float32).to(self.device_))
+        X = to_numpy(self._decoded_data(out), self._fit_dtype)
+        return X if labels is None else (X, labels.numpy())
 
 
 def _module_to_cpu(module):

@@ -12,7 +12,7 @@ from numbers import Integral
 import torch
 from torch import nn
 
-__all__ = ["ACTIVATIONS", "build_module", "check_output_width", "make_mlp"]
+__all__ = ["ACTIVATIONS", "build_module", "check_output_width", "make_discriminator", "make_mlp"]
 
 ACTIVATIONS = {
     "identity": nn.Identity,
@@ -66,6 +66,34 @@ def make_mlp(in_features, out_features, hidden_layer_sizes=(512, 256), activatio
         if i < len(widths) - 2:
             layers.append(ACTIVATIONS[activation]())
     return nn.Sequential(*layers)
+
+
+def make_discriminator(in_features, hidden_layer_sizes=(512, 256), activation="relu"):
+    """A binary classifier ``in -> hidden... -> 1`` returning logits of shape ``(n,)``.
+
+    The adversary of :class:`~skgen.AdversarialAutoencoder` and the classifier
+    of :class:`~skgen.DiscriminatorJensenShannon`: an MLP (see
+    :func:`make_mlp`) whose single linear output is flattened, so that
+    ``torch.nn.functional.binary_cross_entropy_with_logits`` applies directly.
+
+    Parameters
+    ----------
+    in_features : int
+    hidden_layer_sizes : sequence of int, default=(512, 256)
+    activation : {"identity", "logistic", "tanh", "relu", "leaky_relu", "elu"}, default="relu"
+
+    Returns
+    -------
+    module : torch.nn.Sequential
+
+    Examples
+    --------
+    >>> import torch
+    >>> from skgen.nn import make_discriminator
+    >>> make_discriminator(5, (50, 25, 10))(torch.zeros(4, 5)).shape
+    torch.Size([4])
+    """
+    return nn.Sequential(*make_mlp(in_features, 1, hidden_layer_sizes, activation), nn.Flatten(0))
 
 
 def build_module(spec, in_features, out_features, name):

@@ -7,7 +7,14 @@ computes in torch and does not claim array-API support, so that skip stays.
 
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
-from skgen import GENAutoencoder, JSDBandwidthSelector, KDEJensenShannon
+from skgen import (
+    AdversarialAutoencoder,
+    DiscriminatorJensenShannon,
+    GENAutoencoder,
+    JSDBandwidthSelector,
+    KDEJensenShannon,
+    VariationalAutoencoder,
+)
 
 ESTIMATORS = [
     JSDBandwidthSelector(n_trials=2, random_state=0),
@@ -15,6 +22,11 @@ ESTIMATORS = [
     KDEJensenShannon(random_state=0),  # bandwidth="auto" runs the search inside fit
     GENAutoencoder(latent_dim=2, hidden_layer_sizes=(8,), max_iter=2, batch_size=16, n_kde_samples=50,
                    random_state=0, device="cpu"),
+    AdversarialAutoencoder(latent_dim=2, hidden_layer_sizes=(8,), discriminator_hidden_layer_sizes=(8,), max_iter=2,
+                           batch_size=16, random_state=0, device="cpu"),
+    VariationalAutoencoder(latent_dim=2, hidden_layer_sizes=(8,), max_iter=2, batch_size=16, random_state=0,
+                           device="cpu"),
+    DiscriminatorJensenShannon(max_iter=3, random_state=0, device="cpu"),
 ]
 
 

@@ -4,7 +4,7 @@ import pytest
 import torch
 from torch import nn
 
-from skgen.nn import build_module, check_output_width, make_mlp
+from skgen.nn import build_module, check_output_width, make_discriminator, make_mlp
 
 
 def test_mlp_shapes_and_layers():
@@ -49,3 +49,13 @@ def test_check_output_width():
         check_output_width(nn.Linear(4, 2), torch.zeros(3, 4), 3, "encoder")
     with pytest.raises(ValueError, match="shape"):
         check_output_width(nn.Flatten(0), torch.zeros(3, 4), 12, "encoder")
+
+
+def test_discriminator_returns_one_logit_per_sample():
+    net = make_discriminator(5, (7, 3), "leaky_relu")
+    assert [type(m) for m in net] == [nn.Linear, nn.LeakyReLU, nn.Linear, nn.LeakyReLU, nn.Linear, nn.Flatten]
+    assert net[-2].out_features == 1
+    assert net(torch.zeros(4, 5)).shape == (4,)
+    assert net(torch.zeros(1, 5)).shape == (1,)  # one sample stays a batch of one
+    with pytest.raises(ValueError, match="activation"):
+        make_discriminator(5, (7,), "swish")
