@@ -260,7 +260,7 @@ class BaseAutoencoder(TorchModulesMixin, ClassNamePrefixFeaturesOutMixin, Transf
         name = getattr(self, "_penalty_name", "penalty")
         keys = ["loss", "reconstruction", name, *self._extra_history]
         history = {key: [] for key in [*keys, "validation_loss", "seconds"]}
-        best, no_improve, step = math.inf, 0, 0
+        best, no_improve, step, stopped_early = math.inf, 0, 0, False
         self.n_iter_ = 0
         bar = _progress(self.max_iter * math.ceil(n / batch)) if self.verbose >= 2 else None
         for epoch in range(1, self.max_iter + 1):
@@ -315,15 +315,17 @@ class BaseAutoencoder(TorchModulesMixin, ClassNamePrefixFeaturesOutMixin, Transf
             monitored = val if X_val is not None else sums["loss"]
             if monitored < best - self.tol:
                 best, no_improve = monitored, 0
-                if X_val is not None:
-                    self._best_state = self._snapshot()
+                self._best_state = self._snapshot()
             else:
                 no_improve += 1
                 if no_improve >= self.n_iter_no_change:
+                    stopped_early = True
                     break
         if bar is not None:
             bar.close()
-        if X_val is not None and getattr(self, "_best_state", None) is not None:
+        # With a validation set, or when the loss stopped improving (e.g. after
+        # a loss spike late in training), keep the weights of the best epoch.
+        if (X_val is not None or stopped_early) and getattr(self, "_best_state", None) is not None:
             self._restore(self._best_state)
         self.__dict__.pop("_best_state", None)
         self.__dict__.pop("_train_idx", None)

@@ -118,8 +118,10 @@ class GENAutoencoder(BaseAutoencoder):
         Adam's first-moment decay (the paper's 0.5).
     early_stopping : bool, default=False
         Hold out ``validation_fraction`` of the data and stop when its loss
-        has not improved by ``tol`` for ``n_iter_no_change`` epochs (restoring
-        the best weights); otherwise the training loss is monitored.
+        has not improved by ``tol`` for ``n_iter_no_change`` epochs; otherwise
+        the training loss is monitored. Either way, training that stops
+        because the monitored loss no longer improves keeps the weights of its
+        best epoch (a late loss spike does not end up in the model).
     validation_fraction : float, default=0.1
     n_iter_no_change : int, default=10
     tol : float, default=1e-4

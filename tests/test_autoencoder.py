@@ -278,3 +278,14 @@ def test_drift_refresh(blobs):
     drift_3 = GENAutoencoder(**{**SMALL, "kde_refresh": "drift", "kde_refresh_every": 3}).fit(blobs)
     assert not np.allclose(drift_3.transform(blobs), full_3.transform(blobs))
     assert np.isfinite(drift_3.history_["jsd"]).all()
+
+
+def test_stopping_on_no_improvement_keeps_the_best_epoch(blobs):
+    """With tol so large that no epoch after the first counts as an improvement,
+    training stops after epoch 2 and keeps epoch 1's weights."""
+    stopped = GENAutoencoder(**{**SMALL, "max_iter": 5, "n_iter_no_change": 1, "tol": 1e9}).fit(blobs)
+    assert stopped.n_iter_ == 2
+    one_epoch = GENAutoencoder(**{**SMALL, "max_iter": 1}).fit(blobs)
+    two_epochs = GENAutoencoder(**{**SMALL, "max_iter": 2}).fit(blobs)
+    np.testing.assert_array_equal(stopped.transform(blobs), one_epoch.transform(blobs))
+    assert not np.array_equal(stopped.transform(blobs), two_epochs.transform(blobs))
