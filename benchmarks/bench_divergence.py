@@ -47,15 +47,43 @@ def bandwidth(l, m):
         return jsd_bandwidth(l, m, random_state=0)
 
 
-def curve(l, m, seed=0):
-    rng = np.random.RandomState(seed)
+def kde_estimator(l, m):
+    """A factory ``trial -> KDEJensenShannon`` with the bandwidth of (l, m) selected once."""
     h = bandwidth(l, m)
-    est = np.empty((len(S_VALUES), N_TRIALS))
-    for i, s in enumerate(S_VALUES):
-        for t in range(N_TRIALS):
-            est[i, t] = KDEJensenShannon(bandwidth=h, random_state=t).fit(two_modes(s, m, l, rng)).divergence_
-    s_col = np.repeat(np.asarray(list(S_VALUES)), N_TRIALS)
-    return est, pearsonr(s_col, est.ravel()).statistic
+    return lambda trial: KDEJensenShannon(bandwidth=h, random_state=trial)
+
+
+def separation_curves(l, m, estimators, *, seed=0, n_trials=N_TRIALS, s_values=S_VALUES):
+    """JSD estimates of several estimators on the same two-mode data sets.
+
+    ``estimators`` maps a name to a factory ``trial -> estimator`` whose
+    ``fit(X).divergence_`` is the estimate. Returns, per name, the estimates
+    (shape ``(len(s_values), n_trials)``) and the Pearson correlation of s with
+    them and its p-value (nan when the estimates are constant).
+    """
+    rng = np.random.RandomState(seed)
+    s_values = list(s_values)
+    est = {name: np.empty((len(s_values), n_trials)) for name in estimators}
+    for i, s in enumerate(s_values):
+        for t in range(n_trials):
+            X = two_modes(s, m, l, rng)
+            for name, make in estimators.items():
+                est[name][i, t] = make(t).fit(X).divergence_
+    s_col = np.repeat(np.asarray(s_values, dtype=float), n_trials)
+    out = {}
+    for name, e in est.items():
+        if np.ptp(e) == 0:
+            out[name] = (e, math.nan, math.nan)
+        else:
+            res = pearsonr(s_col, e.ravel())
+            out[name] = (e, float(res.statistic), float(res.pvalue))
+    return out
+
+
+def curve(l, m, seed=0):
+    """KDE estimates over s for (l, m) and their Pearson correlation with s."""
+    est, r, _ = separation_curves(l, m, {"KDE": kde_estimator(l, m)}, seed=seed)["KDE"]
+    return est, r
 
 
 def main(argv=None):
