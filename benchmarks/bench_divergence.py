@@ -10,7 +10,9 @@
    is computed by Monte Carlo with the exact densities (200000 samples).
 
 The bandwidth of each (l, m) is selected once with ``jsd_bandwidth`` (10
-trials), as a GEN would, and reused by the 20 x 7 fits.
+trials), as a GEN would, and reused by the 20 x 7 fits. ``separation_curves``
+runs any set of estimators on the same data sets; ``repro_figure1.py`` uses
+it to put the discriminator estimate beside this one.
 
 Usage::
 
