@@ -22,6 +22,7 @@ These scripts live in ``benchmarks/`` and import this module as ``_repro``
 
 import argparse
 import datetime
+import json
 import os
 import platform
 import shlex
@@ -87,6 +88,13 @@ class Run:
 
     def path(self, name):
         return os.path.join(self.args.out, name)
+
+    def write_json(self, name, data):
+        """Write ``data`` as JSON under ``--out``; returns the path."""
+        path = self.path(name)
+        with open(path, "w") as f:
+            json.dump(data, f, indent=1)
+        return path
 
     def elapsed(self):
         return time.perf_counter() - self.t0

@@ -27,7 +27,6 @@ Usage::
     python benchmarks/repro_figure1.py --threads 1            # 20 trials, l in {2..40}, m in {250..4000}
 """
 
-import json
 import math
 
 import numpy as np
@@ -129,9 +128,7 @@ def main(argv=None):
           "finds the correlation where the NN does not.")
 
     png = plot(run.path("figure1.png"), cur, grid, pval, names, cfg, trials, args.seed)
-    js = run.path("figure1.json")
-    with open(js, "w") as f:
-        json.dump(results, f, indent=1)
+    js = run.write_json("figure1.json", results)
     run.footer([png, js])
 
 

@@ -58,16 +58,13 @@ with other jobs, torch's default of 2 threads ran a training epoch about 28x
 slower than 1 thread (OpenMP threads spinning against each other).
 """
 
-import json
 import warnings
 
 import numpy as np
-import torch
 from scipy.optimize import linear_sum_assignment
 from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import confusion_matrix
 from sklearn.neighbors import KNeighborsClassifier
-from threadpoolctl import threadpool_limits
 
 from _repro import Run, load_mnist_split, make_model, make_parser, pyplot
 from skgen import jsd_bandwidth
@@ -149,16 +146,11 @@ def main(argv=None):
     parser.add_argument("--epochs", type=int, help="max_iter of both fits (quick 6, full 100)")
     parser.add_argument("--radius", type=float, default=8.0, help="radius of the circle of modes (default 8)")
     parser.add_argument("--std", type=float, default=1.0, help="standard deviation of each mode (default 1)")
-    parser.add_argument("--threads", type=int, default=0, help="cap torch/BLAS threads (default: leave as is)")
     args = parser.parse_args(argv)
     n_lab = args.n_labelled or (2000 if args.quick else 10000)
     n_unl = args.n_unlabelled if args.n_unlabelled is not None else (8000 if args.quick else 40000)
     m = args.n_kde or (2000 if args.quick else 10000)
     epochs = args.epochs or (6 if args.quick else 100)
-    if args.threads:
-        torch.set_num_threads(args.threads)
-        threadpool_limits(args.threads)
-
     run = Run(args, "Section 5.4 / Figure 3: semi-supervised mixture of 10 2-D Gaussians on MNIST")
     X_all, y_all, X_test, y_test = load_mnist_split(args.mnist)
     if n_lab + n_unl > len(X_all):
@@ -244,10 +236,7 @@ def main(argv=None):
                    accuracy_without_labels_raw=acc_unsup_raw, accuracy_unlabelled_train=acc_unl_train,
                    logistic_regression=acc_logreg, one_nn=acc_1nn, recall_with_labels=rec_sup,
                    recall_without_labels=rec_unsup, fit_seconds={k: v[1] for k, v in fits.items()})
-    json_path = run.path("mixture_quick.json" if args.quick else "mixture.json")
-    with open(json_path, "w") as f:
-        json.dump(summary, f, indent=1)
-    written.append(json_path)
+    written.append(run.write_json("mixture_quick.json" if args.quick else "mixture.json", summary))
     run.footer(written)
 
 

@@ -54,7 +54,6 @@ slower than 1 thread.
 
 import contextlib
 import io
-import json
 import time
 import warnings
 
@@ -65,7 +64,6 @@ from sklearn.ensemble import IsolationForest
 from sklearn.metrics import average_precision_score, roc_auc_score
 from sklearn.neighbors import LocalOutlierFactor
 from sklearn.svm import OneClassSVM
-from threadpoolctl import threadpool_limits
 
 from _repro import TRAINING, Run, load_mnist_split, make_model, make_parser, save_grids
 
@@ -143,16 +141,11 @@ def main(argv=None):
     parser.add_argument("--n-test", type=int, help="random test subset (quick 2000, full: all 10000)")
     parser.add_argument("--epochs", type=int, help=f"GEN's max_iter (quick 20, full {TRAINING['max_iter']})")
     parser.add_argument("--no-pyod", action="store_true", help="skip PyOD's detectors even if installed")
-    parser.add_argument("--threads", type=int, default=0, help="cap torch/BLAS threads (default: leave as is)")
     args = parser.parse_args(argv)
     digits = args.digits or ([0, 1, 7] if args.quick else list(range(10)))
     n_train = args.n_train or (1000 if args.quick else 6000)
     n_test = args.n_test or (2000 if args.quick else None)
     epochs = args.epochs or (20 if args.quick else TRAINING["max_iter"])
-    if args.threads:
-        torch.set_num_threads(args.threads)
-        threadpool_limits(args.threads)
-
     run = Run(args, "Section 5.5 / Figure 4: novelty detection on MNIST, one digit as inliers")
     X_train, y_train, X_test, y_test = load_mnist_split(args.mnist)
     rng = np.random.RandomState(args.seed)
@@ -231,10 +224,7 @@ def main(argv=None):
                    methods=methods, auroc={str(d): auc[d] for d in digits}, ap_in={str(d): ap_in[d] for d in digits},
                    ap_out={str(d): ap_out[d] for d in digits}, seconds={str(d): secs[d] for d in digits},
                    top_k_inlier_fraction={str(d): top[d] for d in digits}, peers=PEERS)
-    json_path = run.path("novelty_quick.json" if args.quick else "novelty.json")
-    with open(json_path, "w") as f:
-        json.dump(summary, f, indent=1)
-    written.append(json_path)
+    written.append(run.write_json("novelty_quick.json" if args.quick else "novelty.json", summary))
     run.footer(written)
 
 

@@ -35,7 +35,6 @@ thread (extrapolated from 24 s at n = 10000), so many hours for 3 seeds x
 100 epochs; use ``--device cuda`` or fewer ``--seeds`` / ``--epochs``.
 """
 
-import json
 import time
 
 import numpy as np
@@ -128,11 +127,8 @@ def main(argv=None):
     results, first = {k: [] for k in models}, {}
 
     def save():  # after every fit, so that a long run leaves its results
-        path = run.path("samples.json")
-        with open(path, "w") as f:
-            json.dump({"config": cfg, "models": models, "classifier_accuracy": acc, "floor": floor,
-                       "runs": results}, f, indent=1)
-        return path
+        return run.write_json("samples.json", {"config": cfg, "models": models, "classifier_accuracy": acc,
+                                               "floor": floor, "runs": results})
 
     for key in models:
         for seed in range(args.seed, args.seed + cfg["seeds"]):

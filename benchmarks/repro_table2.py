@@ -34,7 +34,6 @@ every minibatch); AAE 2.3 s and VAE 1.6 s at n = 10000. The full protocol
 is about 5 hours there, mostly GEN at n = 10000; ``--device cuda`` helps.
 """
 
-import json
 import math
 import time
 
@@ -110,11 +109,9 @@ def main(argv=None):
     config = {"sizes": list(sizes), "seeds": seeds, "first_seed": args.seed, "max_iter": epochs,
               "training": TRAINING, "models": models, "shared_bandwidth": not args.per_seed_bandwidth}
 
-    def save(path, rows, normal=None):  # after every fit, so that a long run leaves its results
-        with open(path, "w") as f:
-            json.dump({"config": config, "runs": {f"{k}/{n}": v for (k, n), v in rows.items()},
-                       "normal": {str(n): v for n, v in (normal or {}).items()}}, f, indent=1)
-        return path
+    def save(rows, normal=None):  # after every fit, so that a long run leaves its results
+        return run.write_json("table2.json", {"config": config, "runs": {f"{k}/{n}": v for (k, n), v in rows.items()},
+                                              "normal": {str(n): v for n, v in (normal or {}).items()}})
 
     print(f"\n{'model':>5} {'n':>6} {'seed':>4} {'entropy':>8} {'test MSE':>9} {'train MSE':>9} {'epochs':>6} {'fit s':>7}",
           flush=True)
@@ -135,7 +132,7 @@ def main(argv=None):
                 rec = {"entropy": latent_entropy(model, X), "test_mse": reconstruction_mse(model, X_test),
                        "train_mse": reconstruction_mse(model, X), "epochs": int(model.n_iter_), "seconds": fit_s}
                 rows.setdefault((key, n), []).append(rec)
-                save(run.path("table2.json"), rows)
+                save(rows)
                 print(f"{key:>5} {n:>6} {seed:>4} {rec['entropy']:>8.3f} {rec['test_mse']:>9.5f} "
                       f"{rec['train_mse']:>9.5f} {rec['epochs']:>6} {fit_s:>7.1f}", flush=True)
     rng = np.random.RandomState(args.seed)
@@ -171,7 +168,7 @@ def main(argv=None):
             for n in sizes))
 
     png = plot(run.path("table2.png"), rows, normal, models, sizes, seeds)
-    run.footer([png, save(run.path("table2.json"), rows, normal)])
+    run.footer([png, save(rows, normal)])
 
 
 def plot(path, rows, normal, models, sizes, seeds):
