@@ -7,6 +7,7 @@ under load). The suite runs on one thread; tests that need more set it
 themselves.
 """
 
+import numpy as np
 import pytest
 import torch
 
@@ -17,3 +18,10 @@ def _one_torch_thread():
     torch.set_num_threads(1)
     yield
     torch.set_num_threads(before)
+
+
+@pytest.fixture(scope="module")
+def blobs():
+    """300 correlated 6-D Gaussian samples: the small data set of the autoencoder tests."""
+    rng = np.random.RandomState(0)
+    return rng.standard_normal((300, 6)) @ rng.standard_normal((6, 6))

@@ -18,12 +18,6 @@ SMALL = dict(latent_dim=2, hidden_layer_sizes=(16,), max_iter=3, batch_size=32, 
 
 
 @pytest.fixture(scope="module")
-def blobs():
-    rng = np.random.RandomState(0)
-    return rng.standard_normal((300, 6)) @ rng.standard_normal((6, 6))
-
-
-@pytest.fixture(scope="module")
 def fitted(blobs):
     return GENAutoencoder(**SMALL).fit(blobs)
 

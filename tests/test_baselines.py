@@ -20,21 +20,6 @@ MODELS = [(AdversarialAutoencoder, AAE_SMALL), (VariationalAutoencoder, SMALL)]
 IDS = ["aae", "vae"]
 
 
-@pytest.fixture(scope="module", autouse=True)
-def one_thread():
-    """Tiny networks: intra-op threads only add synchronisation on a shared machine."""
-    previous = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(previous)
-
-
-@pytest.fixture(scope="module")
-def blobs():
-    rng = np.random.RandomState(0)
-    return rng.standard_normal((300, 6)) @ rng.standard_normal((6, 6))
-
-
 @pytest.fixture(scope="module")
 def fitted(blobs):
     return {cls: cls(**params).fit(blobs) for cls, params in MODELS}
