@@ -277,9 +277,10 @@ class BaseAutoencoder(TorchModulesMixin, ClassNamePrefixFeaturesOutMixin, Transf
                 recon = self._reconstruction(x, out)
                 penalty = self._penalty(h, idx)
                 loss = recon if penalty is None else recon + penalty
-                if not math.isfinite(loss.item()):
+                loss_value = loss.item()  # one host sync per minibatch for the check and history_
+                if not math.isfinite(loss_value):
                     raise FloatingPointError(
-                        f"the training loss became {loss.item()} in epoch {epoch} (minibatch starting at "
+                        f"the training loss became {loss_value} in epoch {epoch} (minibatch starting at "
                         f"{start}). Try a smaller learning_rate, standardising the data (e.g. "
                         "StandardScaler in a Pipeline), or a smaller penalty weight."
                     )
@@ -287,7 +288,7 @@ class BaseAutoencoder(TorchModulesMixin, ClassNamePrefixFeaturesOutMixin, Transf
                 loss.backward()
                 optimizer.step()
                 step += 1
-                values = {"loss": loss.item(), "reconstruction": recon.item(),
+                values = {"loss": loss_value, "reconstruction": recon.item(),
                           name: 0.0 if penalty is None else penalty.item()}
                 with torch.no_grad():
                     values.update(self._batch_metrics(x, out.detach(), recon.detach()))
