@@ -15,7 +15,7 @@ from ._training import BaseAutoencoder
 from .bandwidth import jsd_bandwidth
 from .kde import jsd_loss
 from .targets import GaussianMixture, make_target
-from .utils._torch import as_tensor, make_generator, to_numpy
+from .utils._torch import as_tensor, to_numpy
 
 __all__ = ["GENAutoencoder"]
 
@@ -338,16 +338,7 @@ class GENAutoencoder(BaseAutoencoder):
             The mixture component of each sample; only for a mixture target.
         """
         check_is_fitted(self)
-        if isinstance(n_samples, bool) or not isinstance(n_samples, Integral) or n_samples < 1:
-            raise ValueError(f"n_samples must be a positive integer, got {n_samples!r}.")
-        gen = make_generator(random_state)
-        dist = self.latent_distribution_
-        if isinstance(dist, GaussianMixture):
-            z, labels = dist.sample(n_samples, gen, return_labels=True)
-        else:
-            z, labels = dist.sample(n_samples, gen), None
-        X = to_numpy(self._decode_tensor(z.to(torch.float32).to(self.device_)), self._fit_dtype)
-        return X if labels is None else (X, labels.numpy())
+        return self._generate(self.latent_distribution_, n_samples, random_state)
 
     def score_samples(self, X):
         """Log density of each sample in data space (eq. 10-11); greater is more normal.
