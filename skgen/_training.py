@@ -10,8 +10,17 @@ stopping and a per-epoch ``history_``, and implements ``transform``,
   reconstruction loss, so that its gradient reaches the encoder only);
 * ``_after_step(h, batch_idx, step)``: after each optimizer step (e.g. an
   adversary's own update); may return a dict of scalars for ``history_``;
-* ``_validation_penalty(h)``: the penalty on held-out codes;
+* ``_validation_penalty(h, X_val)``: the penalty on held-out codes ``h`` of
+  the held-out samples ``X_val``;
+* ``_decoder_epochs()``: how many epochs at the end train the decoder alone
+  (0 by default);
 * ``_finish_fit(Xt)``: once, after training.
+
+Training has up to two phases. In the joint phase every minibatch updates the
+encoder and the decoder on reconstruction plus penalty. In the decoder phase
+(the last ``_decoder_epochs()`` epochs, or as many after the joint phase stops
+on no improvement) the encoder is frozen in evaluation mode and the decoder
+alone is trained on reconstruction, on the codes ``transform`` will return.
 
 Here ``h`` is the encoder's output. For GEN and the adversarial autoencoder it
 is the code itself; models whose encoder emits more (the VAE's mean and
@@ -113,6 +122,9 @@ class BaseAutoencoder(TorchModulesMixin, ClassNamePrefixFeaturesOutMixin, Transf
 
     _module_attrs = ("encoder_", "decoder_")
     _extra_history = ()  # per-epoch keys a model adds to history_ (from _after_step / _batch_metrics)
+    # What early stopping and the best-epoch restore watch: "loss" (reconstruction plus
+    # penalty) or "reconstruction" (for penalties whose value is no measure of progress).
+    _monitor = "loss"
 
     _parameter_constraints = {
         "latent_dim": [Interval(Integral, 1, None, closed="left")],
@@ -145,8 +157,12 @@ class BaseAutoencoder(TorchModulesMixin, ClassNamePrefixFeaturesOutMixin, Transf
         """Called after every optimizer step with the (pre-step, detached) encoder
         outputs; may return a dict of scalars averaged into ``history_``."""
 
-    def _validation_penalty(self, h):
+    def _validation_penalty(self, h, X_val):
         return None
+
+    def _decoder_epochs(self):
+        """Epochs at the end of training that update the decoder alone."""
+        return 0
 
     def _encoder_width(self):
         """Number of encoder outputs."""
@@ -260,74 +276,87 @@ class BaseAutoencoder(TorchModulesMixin, ClassNamePrefixFeaturesOutMixin, Transf
         name = getattr(self, "_penalty_name", "penalty")
         keys = ["loss", "reconstruction", name, *self._extra_history]
         history = {key: [] for key in [*keys, "validation_loss", "seconds"]}
-        best, no_improve, step, stopped_early = math.inf, 0, 0, False
+        n_decoder = min(self._decoder_epochs(), self.max_iter - 1)
+        joint_epochs = self.max_iter - n_decoder
+        step = 0
         self.n_iter_ = 0
         bar = _progress(self.max_iter * math.ceil(n / batch)) if self.verbose >= 2 else None
-        for epoch in range(1, self.max_iter + 1):
-            t0 = time.perf_counter()
-            self.encoder_.train()
-            self.decoder_.train()
-            perm = torch.randperm(n, generator=gen).to(X_train.device)
-            sums = dict.fromkeys(keys, 0.0)
-            for start in range(0, n, batch):
-                idx = perm[start : start + batch]
-                x = X_train[idx]
-                h = self.encoder_(x)
-                out = self.decoder_(self._training_code(h))
-                recon = self._reconstruction(x, out)
-                penalty = self._penalty(h, idx)
-                loss = recon if penalty is None else recon + penalty
-                loss_value = loss.item()  # one host sync per minibatch for the check and history_
-                if not math.isfinite(loss_value):
-                    raise FloatingPointError(
-                        f"the training loss became {loss_value} in epoch {epoch} (minibatch starting at "
-                        f"{start}). Try a smaller learning_rate, standardising the data (e.g. "
-                        "StandardScaler in a Pipeline), or a smaller penalty weight."
-                    )
-                optimizer.zero_grad(set_to_none=True)
-                loss.backward()
-                optimizer.step()
-                step += 1
-                values = {"loss": loss_value, "reconstruction": recon.item(),
-                          name: 0.0 if penalty is None else penalty.item()}
-                with torch.no_grad():
-                    values.update(self._batch_metrics(x, out.detach(), recon.detach()))
-                values.update(self._after_step(h.detach(), idx, step) or {})
-                k = idx.shape[0]
+        phases = [(True, joint_epochs), (False, n_decoder)] if n_decoder > 0 else [(True, joint_epochs)]
+        for joint, max_epochs in phases:
+            best, no_improve, stopped_early = math.inf, 0, False
+            self._best_state = None
+            for _ in range(max_epochs):
+                t0 = time.perf_counter()
+                self.encoder_.train(joint)
+                self.decoder_.train()
+                perm = torch.randperm(n, generator=gen).to(X_train.device)
+                sums = dict.fromkeys(keys, 0.0)
+                for start in range(0, n, batch):
+                    idx = perm[start : start + batch]
+                    x = X_train[idx]
+                    if joint:
+                        h = self.encoder_(x)
+                    else:  # decoder phase: the frozen encoder's codes
+                        with torch.no_grad():
+                            h = self.encoder_(x)
+                    out = self.decoder_(self._training_code(h))
+                    recon = self._reconstruction(x, out)
+                    penalty = self._penalty(h, idx) if joint else None
+                    loss = recon if penalty is None else recon + penalty
+                    loss_value = loss.item()  # one host sync per minibatch for the check and history_
+                    if not math.isfinite(loss_value):
+                        raise FloatingPointError(
+                            f"the training loss became {loss_value} in epoch {self.n_iter_ + 1} (minibatch "
+                            f"starting at {start}). Try a smaller learning_rate, standardising the data (e.g. "
+                            "StandardScaler in a Pipeline), or a smaller penalty weight."
+                        )
+                    optimizer.zero_grad(set_to_none=True)
+                    loss.backward()
+                    optimizer.step()
+                    step += 1
+                    values = {"loss": loss_value, "reconstruction": recon.item(),
+                              name: (0.0 if penalty is None else penalty.item()) if joint else math.nan}
+                    with torch.no_grad():
+                        values.update(self._batch_metrics(x, out.detach(), recon.detach()))
+                    if joint:
+                        values.update(self._after_step(h.detach(), idx, step) or {})
+                    k = idx.shape[0]
+                    for key in keys:
+                        sums[key] += k * values.get(key, math.nan)
+                    if bar is not None:
+                        bar.update(1)
+                sums = {key: value / n for key, value in sums.items()}
+                with_penalty = joint and self._monitor == "loss"
+                val = self._validation_loss(X_val, with_penalty) if X_val is not None else math.nan
+                seconds = time.perf_counter() - t0
                 for key in keys:
-                    sums[key] += k * values[key]
-                if bar is not None:
-                    bar.update(1)
-            sums = {key: value / n for key, value in sums.items()}
-            val = self._validation_loss(X_val) if X_val is not None else math.nan
-            seconds = time.perf_counter() - t0
-            for key in keys:
-                history[key].append(float(sums[key]))
-            history["validation_loss"].append(float(val))
-            history["seconds"].append(float(seconds))
-            self.n_iter_ = epoch
-            if self.verbose == 1:
-                extra = "".join(f"  {key} {sums[key]:.5f}" for key in self._extra_history)
-                print(
-                    f"epoch {epoch:4d}  loss {sums['loss']:.5f}  reconstruction {sums['reconstruction']:.5f}  "
-                    f"{name} {sums[name]:+.5f}{extra}  validation {val:.5f}  {seconds:.2f}s",
-                    file=sys.stderr,
-                )
-            monitored = val if X_val is not None else sums["loss"]
-            if monitored < best - self.tol:
-                best, no_improve = monitored, 0
-                self._best_state = self._snapshot()
-            else:
-                no_improve += 1
-                if no_improve >= self.n_iter_no_change:
-                    stopped_early = True
-                    break
+                    history[key].append(float(sums[key]))
+                history["validation_loss"].append(float(val))
+                history["seconds"].append(float(seconds))
+                self.n_iter_ += 1
+                if self.verbose == 1:
+                    extra = "".join(f"  {key} {sums[key]:.5f}" for key in self._extra_history)
+                    print(
+                        f"epoch {self.n_iter_:4d}  loss {sums['loss']:.5f}  reconstruction "
+                        f"{sums['reconstruction']:.5f}  {name} {sums[name]:+.5f}{extra}  validation {val:.5f}  "
+                        f"{seconds:.2f}s" + ("" if joint else "  (decoder only)"),
+                        file=sys.stderr,
+                    )
+                monitored = val if X_val is not None else sums[self._monitor]
+                if monitored < best - self.tol:
+                    best, no_improve = monitored, 0
+                    self._best_state = self._snapshot()
+                else:
+                    no_improve += 1
+                    if no_improve >= self.n_iter_no_change:
+                        stopped_early = True
+                        break
+            # With a validation set, or when the loss stopped improving (e.g. after
+            # a loss spike late in training), keep the weights of the phase's best epoch.
+            if (X_val is not None or stopped_early) and self._best_state is not None:
+                self._restore(self._best_state)
         if bar is not None:
             bar.close()
-        # With a validation set, or when the loss stopped improving (e.g. after
-        # a loss spike late in training), keep the weights of the best epoch.
-        if (X_val is not None or stopped_early) and getattr(self, "_best_state", None) is not None:
-            self._restore(self._best_state)
         self.__dict__.pop("_best_state", None)
         self.__dict__.pop("_train_idx", None)
         self.history_ = history
@@ -343,13 +372,15 @@ class BaseAutoencoder(TorchModulesMixin, ClassNamePrefixFeaturesOutMixin, Transf
         self.decoder_.load_state_dict(state[1])
 
     @torch.no_grad()
-    def _validation_loss(self, X_val):
+    def _validation_loss(self, X_val, with_penalty=True):
+        """Reconstruction (plus, with ``with_penalty``, the penalty) of the held-out samples."""
+        was_training = self.encoder_.training
         self.encoder_.eval()
         self.decoder_.eval()
         h = self._encoder_output(X_val)
         recon = self._reconstruction(X_val, self._decode_tensor(self._code(h)))
-        penalty = self._validation_penalty(h)
-        self.encoder_.train()
+        penalty = self._validation_penalty(h, X_val) if with_penalty else None
+        self.encoder_.train(was_training)
         self.decoder_.train()
         return float(recon if penalty is None else recon + penalty)
 

@@ -1,5 +1,6 @@
 """GENAutoencoder: Algorithm 1 of the paper as a scikit-learn transformer."""
 
+import copy
 import math
 import pickle
 import warnings
@@ -14,7 +15,7 @@ from sklearn.utils.validation import check_is_fitted
 from ._training import BaseAutoencoder
 from .bandwidth import jsd_bandwidth
 from .kde import jsd_loss
-from .targets import GaussianMixture, make_target
+from .targets import GaussianMixture, log_prob_quantile, make_target
 from .utils._torch import as_tensor, to_numpy
 
 __all__ = ["GENAutoencoder"]
@@ -77,51 +78,78 @@ class GENAutoencoder(BaseAutoencoder):
         Replace the MLPs: a module (deep-copied at fit) or a factory
         ``f(in_features, out_features) -> nn.Module``.
     target : "normal", Target or fitted sklearn GaussianMixture, default="normal"
-    jsd_weight : float, default=0.1
-        The paper's lambda. With ``reconstruction="mean"`` it is per feature.
-        On digits (60 epochs, 3 seeds) 0.1 brought the whitened latent entropy
-        to 0.05 nats of an equal N(0, I_8) sample (2.73 below it at 0) for
-        1.15x the reconstruction error of ``jsd_weight=0``; 0.05 left a gap of
-        0.42 and 0.2 cost 1.99x. The paper's setting is
-        ``jsd_weight=0.01, reconstruction="sum", kde_refresh_every=10,
-        jsd_form="saturating", learning_rate=2e-4``; on digits its penalty
-        never engages (gap 2.82), see ``benchmarks/bench_gen_digits.py``.
+    jsd_weight : float, default=1.0
+        The paper's lambda: the weight of the JSD term against the
+        reconstruction term. With ``reconstruction="relative"`` (the default)
+        the reconstruction term is measured in units of the data's variance,
+        so the weight means the same on data of any scale (standardised or
+        in [0, 1], 64 or 784 features). The measured trade-off between the
+        latent shape and the reconstruction is in the user guide.
     n_kde_samples : int, default=10000
         ``m``, capped at the number of training samples (``n_kde_samples_``).
-    kde_refresh_every : int, default=1
-        ``k_b``: every code in the KDE set is re-encoded at least this often
-        (in minibatches). Between refreshes, the slots of the samples in each
-        minibatch are updated with the codes the minibatch computed anyway.
-    kde_refresh : {"full", "rolling", "drift"}, default="full"
-        ``"full"`` re-encodes the whole set every ``k_b`` minibatches
-        (Algorithm 1); ``"rolling"`` re-encodes the next ``m / k_b`` codes
-        after every minibatch; ``"drift"`` re-encodes every ``k_b`` and, in
-        between, moves all stale codes by the per-dimension affine drift of
-        the minibatch's fresh codes against their stale slots (experimental:
-        on digits ``k_b = 5`` with drift kept the entropy gap at 0.06-0.16 nats,
-        against 2.1 for ``"full"`` with ``k_b = 10``, at 60 % of the epoch time
-        of ``k_b = 1``). With ``k_b = 1`` all three coincide.
+    kde_refresh : {"snapshot", "full", "rolling"}, default="snapshot"
+        How the KDE set follows the encoder. ``"snapshot"``: every ``k_b``
+        minibatches the encoder is copied (the *lagged encoder*) and the copy
+        re-encodes the KDE set; each minibatch is compared with the set in
+        the copy's coordinates (the KDE is read at the minibatch's own lagged
+        codes, its gradient applied to the current codes), so the comparison
+        never mixes two states of the encoder. ``"full"`` is Algorithm 1 as
+        written: the current codes against the set re-encoded every ``k_b``
+        minibatches. ``"rolling"``: the next ``m / k_b`` codes are re-encoded
+        after every minibatch. With ``"full"`` and ``"rolling"`` a stale set
+        repels the codes from the old copies of their neighbours; they need
+        ``k_b = 1`` (a full re-encoding per minibatch), the snapshot scheme
+        does not.
+    kde_refresh_every : int or "auto", default="auto"
+        ``k_b``, in minibatches (``kde_refresh_every_``). ``"auto"`` is one
+        refresh per ``m`` training samples seen (``ceil(m / batch_size)``
+        minibatches) for ``"snapshot"``, which keeps the re-encoding at about
+        a tenth of the training cost, and 1 for the other two schemes.
+    density_floor : float in (0, 1) or None, default=0.01
+        A floor under the KDE density: the target's density level outside
+        whose highest-density region this fraction of its mass lies
+        (``log_density_floor_``). A leave-one-out Gaussian KDE with ``h < 1``
+        falls off faster than the target, so a code far beyond the others
+        sees no density there and is pushed further out; with the floor, a
+        code where the target density is below the floor is pulled back.
+        Where the target density is above it, the term is unchanged (for
+        codes drawn from ``latent_distribution_`` the floor touches fewer
+        than 1 in 10000). ``None`` is the paper's estimator.
     bandwidth : float or "auto", default="auto"
         ``"auto"`` uses :func:`~skgen.jsd_bandwidth` for ``l`` and ``m``.
     jsd_form : {"non_saturating", "saturating"}, default="non_saturating"
         ``"saturating"`` is the paper's ``log p_e / (p_t + p_e)``;
         ``"non_saturating"`` minimises ``log (p_t + p_e) / p_t`` (same
         stationary point, no vanishing gradient far from the target).
-    reconstruction : {"mean", "sum"}, default="mean"
-        Squared error averaged over features (``"mean"``) or summed (``"sum"``,
-        eq. 3).
+    reconstruction : {"relative", "mean", "sum"}, default="relative"
+        The reconstruction term: the squared error averaged over features
+        and divided by the mean feature variance of the training data (the
+        fraction of the variance left unexplained, ``"relative"``), averaged
+        over features (``"mean"``) or summed (``"sum"``, eq. 3).
+        ``history_["reconstruction"]`` is in the same units.
+    decoder_fraction : float in [0, 1), default=0.2
+        The last ``round(decoder_fraction * max_iter)`` epochs train the
+        decoder alone, on the codes of the frozen encoder (Algorithm 1's
+        decoder step, line 11, without the encoder's): the penalty keeps the
+        codes moving until the end, and this lets the decoder converge on the
+        codes ``transform`` returns. If the joint phase stops early, the
+        decoder phase follows it. ``history_["jsd"]`` is NaN in these epochs.
     batch_size : int, default=64
     max_iter : int, default=100
         Epochs.
     learning_rate : float, default=1e-3
-    beta1 : float, default=0.5
-        Adam's first-moment decay (the paper's 0.5).
+    beta1 : float, default=0.9
+        Adam's first-moment decay (the paper's is 0.5, with which the
+        weights at the end of an epoch reconstruct markedly worse than the
+        epoch's running average).
     early_stopping : bool, default=False
-        Hold out ``validation_fraction`` of the data and stop when its loss
-        has not improved by ``tol`` for ``n_iter_no_change`` epochs; otherwise
-        the training loss is monitored. Either way, training that stops
-        because the monitored loss no longer improves keeps the weights of its
-        best epoch (a late loss spike does not end up in the model).
+        Hold out ``validation_fraction`` of the data and stop when its
+        reconstruction term has not improved by ``tol`` for
+        ``n_iter_no_change`` epochs; otherwise the training reconstruction
+        term is monitored. (The JSD term is a game against a lagged KDE set,
+        its value no measure of progress, so it is not monitored.) Either
+        way, a phase that stops because the monitored term no longer improves
+        keeps the weights of its best epoch.
     validation_fraction : float, default=0.1
     n_iter_no_change : int, default=10
     tol : float, default=1e-4
@@ -136,6 +164,10 @@ class GENAutoencoder(BaseAutoencoder):
     target_ : Target
     bandwidth_ : float
     n_kde_samples_ : int
+    kde_refresh_every_ : int
+        The refresh period ``k_b`` used, in minibatches.
+    log_density_floor_ : float or None
+        Log of the density floor (``None`` without one).
     latent_distribution_ : Target
         The distribution a converged GEN encodes its data with: the target
         deconvolved by the kernel, ``N(0, (1 - h^2) I)`` for a standard
@@ -144,8 +176,12 @@ class GENAutoencoder(BaseAutoencoder):
         Mean squared reconstruction residual per feature on the training
         data; the off-manifold variance of ``score_samples``.
     history_ : dict of lists
-        Per epoch: ``loss``, ``reconstruction``, ``jsd``, ``validation_loss``, ``seconds``.
+        Per epoch: ``loss``, ``reconstruction``, ``jsd`` (the weighted
+        term; NaN in the decoder phase), ``validation_loss`` (the held-out
+        reconstruction term, NaN without ``early_stopping``), ``seconds``.
+        The means are over the epoch's minibatches.
     n_iter_ : int
+        Epochs run, both phases.
     device_ : torch.device
     n_features_in_ : int
     """
@@ -155,13 +191,18 @@ class GENAutoencoder(BaseAutoencoder):
         "target": [StrOptions({"normal"}), HasMethods(["log_prob", "sample"]), HasMethods(["fit", "score_samples"])],
         "jsd_weight": [Interval(Real, 0, None, closed="left")],
         "n_kde_samples": [Interval(Integral, 2, None, closed="left")],
-        "kde_refresh_every": [Interval(Integral, 1, None, closed="left")],
+        "kde_refresh": [StrOptions({"snapshot", "full", "rolling"})],
+        "kde_refresh_every": [Interval(Integral, 1, None, closed="left"), StrOptions({"auto"})],
+        "density_floor": [Interval(Real, 0, 1, closed="neither"), None],
         "bandwidth": [Interval(Real, 0, None, closed="neither"), StrOptions({"auto"})],
-        "kde_refresh": [StrOptions({"full", "rolling", "drift"})],
         "jsd_form": [StrOptions({"non_saturating", "saturating"})],
-        "reconstruction": [StrOptions({"mean", "sum"})],
+        "reconstruction": [StrOptions({"relative", "mean", "sum"})],
+        "decoder_fraction": [Interval(Real, 0, 1, closed="left")],
     }
     _penalty_name = "jsd"
+    # The JSD term is a game against a lagged KDE set: its value does not fall
+    # steadily as the codes improve, so stopping watches the reconstruction.
+    _monitor = "reconstruction"
 
     def __init__(
         self,
@@ -172,17 +213,19 @@ class GENAutoencoder(BaseAutoencoder):
         encoder=None,
         decoder=None,
         target="normal",
-        jsd_weight=0.1,
+        jsd_weight=1.0,
         n_kde_samples=10000,
-        kde_refresh_every=1,
-        kde_refresh="full",
+        kde_refresh="snapshot",
+        kde_refresh_every="auto",
+        density_floor=0.01,
         bandwidth="auto",
         jsd_form="non_saturating",
-        reconstruction="mean",
+        reconstruction="relative",
+        decoder_fraction=0.2,
         batch_size=64,
         max_iter=100,
         learning_rate=1e-3,
-        beta1=0.5,
+        beta1=0.9,
         early_stopping=False,
         validation_fraction=0.1,
         n_iter_no_change=10,
@@ -199,11 +242,13 @@ class GENAutoencoder(BaseAutoencoder):
         self.target = target
         self.jsd_weight = jsd_weight
         self.n_kde_samples = n_kde_samples
-        self.kde_refresh_every = kde_refresh_every
         self.kde_refresh = kde_refresh
+        self.kde_refresh_every = kde_refresh_every
+        self.density_floor = density_floor
         self.bandwidth = bandwidth
         self.jsd_form = jsd_form
         self.reconstruction = reconstruction
+        self.decoder_fraction = decoder_fraction
         self.batch_size = batch_size
         self.max_iter = max_iter
         self.learning_rate = learning_rate
@@ -237,21 +282,57 @@ class GENAutoencoder(BaseAutoencoder):
                 "with larger variance."
             )
         self.latent_distribution_ = self.target_.deconvolved(self.bandwidth_)
+        if self.density_floor is None:
+            self.log_density_floor_ = None
+        else:
+            floor_gen = torch.Generator().manual_seed(int(torch.randint(2**31 - 1, (1,), generator=generator)))
+            self.log_density_floor_ = log_prob_quantile(self.target_, self.density_floor, generator=floor_gen)
+        if self.kde_refresh_every == "auto":  # snapshot: one refresh per m training samples seen
+            batch = min(self.batch_size, n)
+            self.kde_refresh_every_ = -(-m // batch) if self.kde_refresh == "snapshot" else 1
+        else:
+            self.kde_refresh_every_ = int(self.kde_refresh_every)
+        variance = float(X_train.var(0, correction=0).mean())
+        self._recon_scale = variance if variance > 0 else 1.0  # "relative": error / data variance
+        self._labels = None if self._labels_all is None else self._labels_all.to(X_train.device)[self._train_idx]
+        if self.jsd_weight == 0:  # no penalty: no KDE set to keep
+            return
         # Line 3: a fixed subset of m training samples whose lagged codes form the KDE set.
         kde_index = torch.randperm(n, generator=generator)[:m].to(X_train.device)
+        self._X_train = X_train
         self._kde_X = X_train[kde_index]
         self._slot = torch.full((n,), -1, dtype=torch.long, device=X_train.device)
         self._slot[kde_index] = torch.arange(m, device=X_train.device)
-        self._kde_codes = self._encode_tensor(self._kde_X)
         self._roll = 0
-        self._labels = None if self._labels_all is None else self._labels_all.to(X_train.device)[self._train_idx]
+        if self.kde_refresh == "snapshot":
+            self._lagged = copy.deepcopy(self.encoder_).eval().requires_grad_(False)
+            self._kde_codes = self._lagged_codes_of(self._kde_X)
+        else:
+            self._lagged = None
+            self._kde_codes = self._encode_tensor(self._kde_X)
+
+    @torch.no_grad()
+    def _lagged_codes_of(self, X):
+        """Codes of ``X`` under the lagged encoder (the state the KDE set was encoded in)."""
+        return self._code(torch.cat([self._lagged(X[i : i + 4096]) for i in range(0, X.shape[0], 4096)]))
+
+    def _batch_lagged_codes(self, batch_idx, slots):
+        """The minibatch's codes in the KDE set's encoder state: their slots, or the lagged encoder."""
+        in_set = slots >= 0
+        if bool(in_set.all()):
+            return self._kde_codes[slots]
+        lagged = self._lagged_codes_of(self._X_train[batch_idx])
+        lagged[in_set] = self._kde_codes[slots[in_set]]
+        return lagged
 
     def _penalty(self, z, batch_idx):
         if self.jsd_weight == 0:
             return None
         # A sample's own lagged code sits in the KDE set at distance ~0: leave it out.
         exclude = self._slot[batch_idx]
-        penalty = jsd_loss(z, self._kde_codes, self.target_, self.bandwidth_, exclude=exclude, form=self.jsd_form)
+        lagged = None if self._lagged is None else self._batch_lagged_codes(batch_idx, exclude)
+        penalty = jsd_loss(z, self._kde_codes, self.target_, self.bandwidth_, exclude=exclude, form=self.jsd_form,
+                           lagged_z=lagged, log_floor=self.log_density_floor_)
         if self._labels is not None:
             labels = self._labels[batch_idx]
             known = labels >= 0
@@ -263,18 +344,16 @@ class GENAutoencoder(BaseAutoencoder):
     def _after_step(self, z, batch_idx, step):
         if self.jsd_weight == 0:  # no penalty: the KDE set is never read
             return
+        k_b, m = self.kde_refresh_every_, self.n_kde_samples_
+        if self.kde_refresh == "snapshot":
+            if step % k_b == 0:  # a new snapshot of the encoder re-encodes the whole set
+                self._lagged.load_state_dict(self.encoder_.state_dict())
+                self._kde_codes = self._lagged_codes_of(self._kde_X)
+            return
         slots = self._slot[batch_idx]
         mask = slots >= 0
-        k_b, m = self.kde_refresh_every, self.n_kde_samples_
-        if self.kde_refresh == "drift" and step % k_b != 0 and int(mask.sum()) >= 8:
-            # Between refreshes, move every stale code by the per-dimension
-            # affine drift measured on this minibatch (fresh codes against their
-            # own stale slots): O(m l) instead of re-encoding m samples.
-            old, new = self._kde_codes[slots[mask]], z[mask]
-            scale = new.std(0) / old.std(0).clamp_min(1e-6)
-            self._kde_codes = (self._kde_codes - old.mean(0)) * scale + new.mean(0)
         self._kde_codes[slots[mask]] = z[mask]  # reuse the codes this minibatch computed
-        if self.kde_refresh in ("full", "drift"):
+        if self.kde_refresh == "full":
             if step % k_b == 0:  # line 13: re-encode the whole KDE set
                 self._kde_codes = self._encode_tensor(self._kde_X)
             return
@@ -285,10 +364,20 @@ class GENAutoencoder(BaseAutoencoder):
         self._kde_codes[idx] = self._encode_tensor(self._kde_X[idx])
         self._roll = (self._roll + size) % m
 
-    def _validation_penalty(self, z):
+    def _validation_penalty(self, z, X_val):
         if self.jsd_weight == 0:
             return None
-        return self.jsd_weight * jsd_loss(z, self._kde_codes, self.target_, self.bandwidth_, form=self.jsd_form)
+        lagged = None if self._lagged is None else self._lagged_codes_of(X_val)
+        return self.jsd_weight * jsd_loss(z, self._kde_codes, self.target_, self.bandwidth_, form=self.jsd_form,
+                                          lagged_z=lagged, log_floor=self.log_density_floor_)
+
+    def _reconstruction(self, x, x_hat):
+        if self.reconstruction == "relative":
+            return (x - x_hat).pow(2).mean() / self._recon_scale
+        return super()._reconstruction(x, x_hat)
+
+    def _decoder_epochs(self):
+        return int(round(self.decoder_fraction * self.max_iter))
 
     def fit(self, X, y=None):
         """Train the GEN on ``X`` (Algorithm 1).
@@ -314,7 +403,8 @@ class GENAutoencoder(BaseAutoencoder):
         try:
             return super().fit(X, y)
         finally:  # training-only state, also after an error
-            for key in ("_labels_all", "_labels", "_kde_X", "_slot", "_kde_codes", "_roll"):
+            for key in ("_labels_all", "_labels", "_kde_X", "_slot", "_kde_codes", "_roll", "_lagged", "_X_train",
+                        "_recon_scale"):
                 self.__dict__.pop(key, None)
 
     def _finish_fit(self, Xt):

@@ -330,7 +330,7 @@ class AdversarialAutoencoder(BaseAutoencoder):
         self._disc_optimizer.step()
         return {"discriminator": loss.item()}
 
-    def _validation_penalty(self, h):
+    def _validation_penalty(self, h, X_val):
         return self._penalty(h, None)
 
     def sample(self, n_samples=1, random_state=None):
@@ -594,7 +594,7 @@ class VariationalAutoencoder(BaseAutoencoder):
         kl = kl_standard_normal(h[:, : self.latent_dim], h[:, self.latent_dim :]).mean()
         return self.kl_weight * kl / self.n_features_in_
 
-    def _validation_penalty(self, h):
+    def _validation_penalty(self, h, X_val):
         return self._penalty(h, None)
 
     def _batch_metrics(self, x, out, recon):

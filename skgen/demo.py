@@ -71,10 +71,7 @@ data and scaling:
   (default)      scikit-learn's load_digits, 1797 x 64, drawn as 8x8 images.
   --mnist DIR    the MNIST IDX files (train-images-idx3-ubyte[.gz] and the
                  labels) in DIR; the first --n-samples images (default
-                 {MNIST_N_SAMPLES}), {MNIST_EPOCHS} epochs; the KDE set is fully re-encoded every
-                 5 minibatches and drift-corrected in between
-                 (kde_refresh="drift"), which keeps an epoch affordable at
-                 m = 10000.
+                 {MNIST_N_SAMPLES}), {MNIST_EPOCHS} epochs, m = 10000 KDE samples.
   --data FILE    your own table, one sample per row: .npy (a 2-D array, or a
                  3-D stack of images) or .csv (comma, semicolon or tab
                  separated; if the first row holds anything that is not a
@@ -525,8 +522,7 @@ def _config(args, data):
         epochs = QUICK_EPOCHS if args.quick else MNIST_EPOCHS if mnist else DEFAULT_EPOCHS
     n_cap = args.n_samples or (QUICK_N_SAMPLES if args.quick else None)
     scale = args.scale if args.scale != "auto" else ("minmax" if data.kind == "image" else "standard")
-    gen_extra = dict(kde_refresh="drift", kde_refresh_every=5) if mnist and not args.quick else {}
-    return dict(epochs=epochs, n_cap=n_cap, scale=scale, gen_extra=gen_extra, seed=args.seed,
+    return dict(epochs=epochs, n_cap=n_cap, scale=scale, gen_extra={}, seed=args.seed,
                 n_kde_samples=QUICK_KDE_SAMPLES if args.quick else 10000)
 
 

@@ -491,7 +491,8 @@ def kde_jsd_grad_bandwidth(centres, target, bandwidth, *, target_samples, querie
         return float(0.5 * ((1 - r_e) * A_e).mean() - 0.5 * (r_t * A_t).mean())
 
 
-def jsd_loss(z, centres, target, bandwidth, *, exclude=None, form="saturating", chunk_size=None):
+def jsd_loss(z, centres, target, bandwidth, *, exclude=None, form="saturating", lagged_z=None,
+             log_floor=None, chunk_size=None):
     """The encoder's JSD term of eq. 3 averaged over a minibatch.
 
     ``form="saturating"`` is the paper's term, ``mean log[p_e / (p_t + p_e)]``
@@ -512,19 +513,40 @@ def jsd_loss(z, centres, target, bandwidth, *, exclude=None, form="saturating", 
         Index of each minibatch sample's own lagged code in ``centres``
         (-1 when it is not there); see :func:`log_kde`.
     form : {"saturating", "non_saturating"}, default="saturating"
+    lagged_z : torch.Tensor of shape (n_batch, l), default=None
+        The same samples encoded by the lagged encoder that produced
+        ``centres``. When given, ``p_e`` is evaluated there, so that each
+        sample is compared with the KDE set in one consistent state of the
+        encoder, and the gradient of ``log p_e`` at ``lagged_z`` is applied
+        to ``z`` (``p_t`` is evaluated at ``z``). Without it, the current
+        codes are compared with lagged ones, which repels every code from the
+        stale copies of its neighbours.
+    log_floor : float, default=None
+        A floor ``c`` under the KDE density, ``p_e <- p_e + c`` (given as
+        ``log c``). Where the target density is below ``c`` the term then
+        pulls a code back towards the target even when no other code is
+        near it; where ``p_t >> c`` it changes nothing. See
+        :func:`~skgen.targets.log_prob_quantile`.
     chunk_size : int, default=None
 
     Returns
     -------
     loss : torch.Tensor, 0-d
     """
-    log_pe = log_kde(z, centres, bandwidth, exclude=exclude, chunk_size=chunk_size)
+    if form not in ("saturating", "non_saturating"):
+        raise ValueError(f"form must be 'saturating' or 'non_saturating', got {form!r}.")
+    query = z
+    if lagged_z is not None:
+        if lagged_z.shape != z.shape:
+            raise ValueError(f"lagged_z has shape {tuple(lagged_z.shape)} but z has {tuple(z.shape)}.")
+        query = lagged_z.detach() + (z - z.detach())  # value at lagged_z, gradient to z
+    log_pe = log_kde(query, centres, bandwidth, exclude=exclude, chunk_size=chunk_size)
+    if log_floor is not None:
+        log_pe = torch.logaddexp(log_pe, log_pe.new_tensor(float(log_floor)))
     log_pt = target.log_prob(z)
     if form == "saturating":
         return -F.softplus(log_pt - log_pe).mean()
-    if form == "non_saturating":
-        return F.softplus(log_pe - log_pt).mean()
-    raise ValueError(f"form must be 'saturating' or 'non_saturating', got {form!r}.")
+    return F.softplus(log_pe - log_pt).mean()
 
 
 # -----------------------------------------------------------------------------

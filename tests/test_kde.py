@@ -14,6 +14,7 @@ import textwrap
 import numpy as np
 import pytest
 import torch
+import torch.nn.functional as F
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
@@ -527,6 +528,50 @@ def test_jsd_loss_gradient_matches_finite_differences(form):
         assert torch.autograd.gradcheck(
             lambda z: jsd_loss(z, centres, target, 0.5, exclude=ex, form=form, chunk_size=3), (z,)
         )
+
+
+@pytest.mark.parametrize("form", ["saturating", "non_saturating"])
+def test_jsd_loss_with_lagged_codes_and_a_density_floor(form):
+    """lagged_z: the KDE is read at the lagged codes and its gradient applied to z, the target at z;
+    log_floor adds a constant density c under the KDE (by hand in numpy, and gradcheck)."""
+    target, z, centres, exclude = _loss_setup()
+    lagged = z.detach() - 0.4
+    h, log_c = 0.5, -4.0
+    pe = np.exp(_log_kde_loop(lagged.numpy(), centres.numpy(), h, exclude=exclude.numpy())) + np.exp(log_c)
+    pt = np.exp(target.log_prob(z.detach()).numpy())
+    got = float(jsd_loss(z, centres, target, h, exclude=exclude, form=form, lagged_z=lagged, log_floor=log_c).detach())
+    want = np.mean(np.log(pe / (pe + pt))) if form == "saturating" else np.mean(np.log((pe + pt) / pt))
+    assert got == pytest.approx(want, rel=1e-10)
+    # the gradient is that of the same expression with the KDE's argument moved by z - lagged
+    q = lagged.clone().requires_grad_(True)
+    zz = z.detach().clone().requires_grad_(True)
+    log_pe = torch.logaddexp(log_kde(q, centres, h, exclude=exclude), torch.tensor(log_c, dtype=q.dtype))
+    diff = target.log_prob(zz) - log_pe
+    ref = -F.softplus(diff).mean() if form == "saturating" else F.softplus(-diff).mean()
+    ref.backward()
+    (grad_z,) = torch.autograd.grad(
+        jsd_loss(z, centres, target, h, exclude=exclude, form=form, lagged_z=lagged, log_floor=log_c), z)
+    np.testing.assert_allclose(grad_z.numpy(), (q.grad + zz.grad).numpy(), rtol=1e-9, atol=1e-12)
+    # without lagged codes the floor's term is an ordinary differentiable function of z
+    assert torch.autograd.gradcheck(
+        lambda z: jsd_loss(z, centres, target, h, exclude=exclude, form=form, log_floor=log_c), (z,)
+    )
+
+
+def test_density_floor_pulls_an_isolated_code_back():
+    """A code far beyond the others: without a floor the leave-one-out KDE sees no mass there and
+    the non-saturating term pushes it outwards (or not at all); with a floor it points it home."""
+    target = StandardNormal(2)
+    g = torch.Generator().manual_seed(0)
+    centres = target.sample(500, g) * 0.8
+    z = torch.tensor([[4.0, 0.0], [9.0, 0.0]], dtype=torch.float64, requires_grad=True)
+    for log_floor, inward in ((None, False), (-12.0, True)):
+        (grad,) = torch.autograd.grad(
+            jsd_loss(z, centres, target, 0.4, form="non_saturating", log_floor=log_floor), z)
+        descent = -grad[:, 0]  # radial component of the step
+        assert bool((descent < 0).all()) == inward
+        if log_floor is not None:  # the far code is pulled at least as hard as the near one
+            assert float(descent[1]) <= float(descent[0])
 
 
 def test_jsd_loss_bad_form():
