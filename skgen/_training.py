@@ -277,55 +277,16 @@ class BaseAutoencoder(TorchModulesMixin, ClassNamePrefixFeaturesOutMixin, Transf
         keys = ["loss", "reconstruction", name, *self._extra_history]
         history = {key: [] for key in [*keys, "validation_loss", "seconds"]}
         n_decoder = min(self._decoder_epochs(), self.max_iter - 1)
-        joint_epochs = self.max_iter - n_decoder
-        step = 0
+        phases = [(True, self.max_iter - n_decoder)] + ([(False, n_decoder)] if n_decoder > 0 else [])
+        self._step = 0
         self.n_iter_ = 0
         bar = _progress(self.max_iter * math.ceil(n / batch)) if self.verbose >= 2 else None
-        phases = [(True, joint_epochs), (False, n_decoder)] if n_decoder > 0 else [(True, joint_epochs)]
         for joint, max_epochs in phases:
             best, no_improve, stopped_early = math.inf, 0, False
             self._best_state = None
             for _ in range(max_epochs):
                 t0 = time.perf_counter()
-                self.encoder_.train(joint)
-                self.decoder_.train()
-                perm = torch.randperm(n, generator=gen).to(X_train.device)
-                sums = dict.fromkeys(keys, 0.0)
-                for start in range(0, n, batch):
-                    idx = perm[start : start + batch]
-                    x = X_train[idx]
-                    if joint:
-                        h = self.encoder_(x)
-                    else:  # decoder phase: the frozen encoder's codes
-                        with torch.no_grad():
-                            h = self.encoder_(x)
-                    out = self.decoder_(self._training_code(h))
-                    recon = self._reconstruction(x, out)
-                    penalty = self._penalty(h, idx) if joint else None
-                    loss = recon if penalty is None else recon + penalty
-                    loss_value = loss.item()  # one host sync per minibatch for the check and history_
-                    if not math.isfinite(loss_value):
-                        raise FloatingPointError(
-                            f"the training loss became {loss_value} in epoch {self.n_iter_ + 1} (minibatch "
-                            f"starting at {start}). Try a smaller learning_rate, standardising the data (e.g. "
-                            "StandardScaler in a Pipeline), or a smaller penalty weight."
-                        )
-                    optimizer.zero_grad(set_to_none=True)
-                    loss.backward()
-                    optimizer.step()
-                    step += 1
-                    values = {"loss": loss_value, "reconstruction": recon.item(),
-                              name: (0.0 if penalty is None else penalty.item()) if joint else math.nan}
-                    with torch.no_grad():
-                        values.update(self._batch_metrics(x, out.detach(), recon.detach()))
-                    if joint:
-                        values.update(self._after_step(h.detach(), idx, step) or {})
-                    k = idx.shape[0]
-                    for key in keys:
-                        sums[key] += k * values.get(key, math.nan)
-                    if bar is not None:
-                        bar.update(1)
-                sums = {key: value / n for key, value in sums.items()}
+                sums = self._epoch(X_train, gen, optimizer, batch, keys, name, joint, bar)
                 with_penalty = joint and self._monitor == "loss"
                 val = self._validation_loss(X_val, with_penalty) if X_val is not None else math.nan
                 seconds = time.perf_counter() - t0
@@ -351,17 +312,60 @@ class BaseAutoencoder(TorchModulesMixin, ClassNamePrefixFeaturesOutMixin, Transf
                     if no_improve >= self.n_iter_no_change:
                         stopped_early = True
                         break
-            # With a validation set, or when the loss stopped improving (e.g. after
-            # a loss spike late in training), keep the weights of the phase's best epoch.
+            # With a validation set, or when the monitored term stopped improving (e.g.
+            # after a loss spike late in training), keep the weights of the phase's best epoch.
             if (X_val is not None or stopped_early) and self._best_state is not None:
                 self._restore(self._best_state)
         if bar is not None:
             bar.close()
-        self.__dict__.pop("_best_state", None)
-        self.__dict__.pop("_train_idx", None)
+        for key in ("_best_state", "_train_idx", "_step"):
+            self.__dict__.pop(key, None)
         self.history_ = history
         self.encoder_.eval()
         self.decoder_.eval()
+
+    def _epoch(self, X_train, gen, optimizer, batch, keys, name, joint, bar):
+        """One pass over the training data; the per-sample means of ``keys``.
+
+        ``joint``: the encoder and decoder are trained on reconstruction plus
+        penalty; otherwise the decoder alone on the frozen encoder's codes.
+        """
+        self.encoder_.train(joint)
+        self.decoder_.train()
+        n = X_train.shape[0]
+        perm = torch.randperm(n, generator=gen).to(X_train.device)
+        sums = dict.fromkeys(keys, 0.0)
+        for start in range(0, n, batch):
+            idx = perm[start : start + batch]
+            x = X_train[idx]
+            with torch.set_grad_enabled(joint):
+                h = self.encoder_(x)
+            out = self.decoder_(self._training_code(h))
+            recon = self._reconstruction(x, out)
+            penalty = self._penalty(h, idx) if joint else None
+            loss = recon if penalty is None else recon + penalty
+            loss_value = loss.item()  # one host sync per minibatch for the check and history_
+            if not math.isfinite(loss_value):
+                raise FloatingPointError(
+                    f"the training loss became {loss_value} in epoch {self.n_iter_ + 1} (minibatch starting "
+                    f"at {start}). Try a smaller learning_rate, standardising the data (e.g. StandardScaler "
+                    "in a Pipeline), or a smaller penalty weight."
+                )
+            optimizer.zero_grad(set_to_none=True)
+            loss.backward()
+            optimizer.step()
+            self._step += 1
+            values = {"loss": loss_value, "reconstruction": recon.item(),
+                      name: (0.0 if penalty is None else penalty.item()) if joint else math.nan}
+            with torch.no_grad():
+                values.update(self._batch_metrics(x, out.detach(), recon.detach()))
+            if joint:
+                values.update(self._after_step(h.detach(), idx, self._step) or {})
+            for key in keys:
+                sums[key] += idx.shape[0] * values.get(key, math.nan)
+            if bar is not None:
+                bar.update(1)
+        return {key: value / n for key, value in sums.items()}
 
     def _snapshot(self):
         return ({k: v.detach().clone() for k, v in self.encoder_.state_dict().items()},
