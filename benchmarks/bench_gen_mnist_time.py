@@ -43,7 +43,7 @@ def main(argv=None):
                       ("defaults (snapshot, k_b = m / 64)", {}),
                       ("paper: full refresh every 10", dict(kde_refresh="full", kde_refresh_every=10)),
                       ("full refresh every minibatch", dict(kde_refresh="full", kde_refresh_every=1))):
-        est = GENAutoencoder(max_iter=args.epochs, decoder_fraction=0.0, random_state=0, device=run.device, **cfg)
+        est = GENAutoencoder(max_iter=args.epochs, decoder_fraction=0.0, random_state=0, device=args.device, **cfg)
         t0 = time.perf_counter()
         est.fit(X)
         total = time.perf_counter() - t0
