@@ -818,13 +818,13 @@ def _draw_training(ax, history):
     ax.set_yscale("log")
     ax.xaxis.get_major_locator().set_params(integer=True)
     ax.set_xlabel("epoch", fontsize=9)
-    ax.set_ylabel("reconstruction (MSE)", color="C0", fontsize=9)
+    ax.set_ylabel("reconstruction (error / data variance)", color="C0", fontsize=9)
     ax.tick_params(labelsize=8)
     penalty = history.get("jsd")
     if penalty:
         ax2 = ax.twinx()
         ax2.plot(epochs, penalty, color="C3", marker=marker, ms=3)
-        ax2.set_ylabel("jsd_weight x JSD term", color="C3", fontsize=9)
+        ax2.set_ylabel("jsd_weight x JSD term (none: decoder phase)", color="C3", fontsize=9)
         ax2.tick_params(labelsize=8)
 
 
