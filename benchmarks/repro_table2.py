@@ -13,10 +13,13 @@ closed form is 4 log(2 pi e) = 11.351. Each model's reconstruction error
 per pixel on the 10000 MNIST test images is reported beside it (the paper
 keeps it about equal, ~0.02, across methods).
 
-GEN uses skgen's defaults (see ``GENAutoencoder``'s docstring: jsd_weight
-0.1 on the per-pixel mean squared error, the KDE set re-encoded every
-minibatch, m = min(10000, n)), not the paper's lambda = 0.01 / k_b = 10; the
-VAE has a Bernoulli decoder. The GEN's kernel bandwidth depends on (l, m)
+GEN uses skgen's defaults (see ``GENAutoencoder``'s docstring and the user
+guide: jsd_weight 1.0 on the reconstruction error relative to the data's
+variance, the KDE set compared through a lagged copy of the encoder and
+re-encoded once per m minibatch samples, a density floor, the last 20 % of
+the epochs training the decoder alone, m = min(10000, n)), not the paper's
+lambda = 0.01 / k_b = 10; the plain autoencoder is the same model with
+jsd_weight = 0; the VAE has a Bernoulli decoder. The GEN's kernel bandwidth depends on (l, m)
 only (Algorithm 1, line 1); it is selected once per n (``jsd_bandwidth``,
 seed ``--seed``) and shared by the seeds, instead of each fit repeating the
 search (about 5 minutes on 2 CPU cores at m = 10000);
@@ -28,10 +31,8 @@ Usage::
     python benchmarks/repro_table2.py --threads 1            # n in {1000, ..., 10000}, 5 seeds, 100 epochs
     python benchmarks/repro_table2.py --sizes 1000 10000 --seeds 2 --epochs 30 --threads 1
 
-On 2 CPU cores with one thread, a GEN epoch took about 0.6 s at n = 1000
-and 24 s at n = 10000 (the KDE set of m = 10000 codes is re-encoded after
-every minibatch); AAE 2.3 s and VAE 1.6 s at n = 10000. The full protocol
-is about 5 hours there, mostly GEN at n = 10000; ``--device cuda`` helps.
+The script prints each model's fit time; ``benchmarks/RESULTS.md`` has those
+of the last run on 2 CPU cores; ``--device cuda`` helps.
 """
 
 import math

@@ -44,7 +44,7 @@ def log_density(estimator, X, y=None):
 
 
 gen = GENAutoencoder(latent_dim=8, hidden_layer_sizes=(128, 64), max_iter=60, random_state=0)
-grid = {"jsd_weight": [0.0, 0.3, 1.0]}
+grid = {"jsd_weight": [0.0, 0.3, 1.0, 3.0]}
 search = GridSearchCV(
     gen, grid, cv=2, scoring={"log_density": log_density, "entropy": EntropyScorer()}, refit=False
 )

@@ -56,7 +56,7 @@ Train a GENAutoencoder and write a report folder: index.html, summary.png,
 one PNG per view and summary.json.
 
 By default the data are scikit-learn's 8x8 digits (1797 images, pixel values
-scaled to [0, 1]), latent dimension 8; this takes about two minutes on two CPU
+scaled to [0, 1]), latent dimension 8; this takes about a minute on two CPU
 cores. --quick runs a few epochs on 500 rows in seconds, to check that
 everything works.
 
