@@ -283,8 +283,12 @@ def train_feature_net(X, y, *, epochs=10, seed=0, device="cpu", n_features=128):
 
 
 # -- pictures ------------------------------------------------------------------------
-def tile(images, n_cols, side=28, pad=1):
-    """Rows of flattened ``side x side`` images as one array, ``n_cols`` per row, grey gaps."""
+def tile(images, n_cols, side=None, pad=1):
+    """Rows of flattened ``side x side`` images as one array, ``n_cols`` per row, grey gaps.
+
+    ``side`` defaults to the square root of the number of pixels (28 for MNIST, 8 for digits).
+    """
+    side = side or int(round(np.sqrt(np.asarray(images).shape[-1])))
     images = np.clip(np.asarray(images, dtype=np.float64), 0, 1).reshape(-1, side, side)
     n_rows = -(-len(images) // n_cols)
     canvas = np.full((n_rows * (side + pad) + pad, n_cols * (side + pad) + pad), 0.5)

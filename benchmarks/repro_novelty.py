@@ -17,11 +17,16 @@ Detectors (greater score = more normal for all):
 
 * ``GEN p(x)``: ``GENAutoencoder.score_samples``, the data-space log density
   of eq. 10-11, with skgen's defaults (``_repro.make_model("GEN")``:
-  latent_dim 8, 784-512-256-8 MLPs, jsd_weight 0.1, m = min(10000, n)). Not
-  tuned for this task.
+  latent_dim 8, 784-512-256-8 MLPs, m = min(10000, n), the low-rank
+  off-manifold law). Not tuned for this task.
+* Its terms (``GENAutoencoder.log_density_terms``), alone and left out:
+  ``no latent`` and ``no Jacobian`` are p(x) without that term; ``off-manifold``,
+  ``GEN p(z)`` (the latent density ``log p(E(x))``) and ``Jacobian``
+  (``-1/2 log det J^T J``) are each term alone.
+* ``p(x) iso``: the same GEN with the paper's isotropic off-manifold law
+  ``N(0, sigma^2 I)``, sigma^2 the mean squared training residual
+  (``off_manifold="isotropic"``, fitted here on the same residuals).
 * ``GEN recon``: the same GEN's reconstruction error ``-|x - D(E(x))|^2``.
-* ``GEN p(z)``: the same GEN's latent density alone,
-  ``latent_distribution_.log_prob(E(x))``.
 * ``LOF``: ``LocalOutlierFactor(novelty=True)``; ``PCA-8``: reconstruction
   error of an 8-component PCA; ``OCSVM``: ``OneClassSVM(gamma="scale")``;
   ``IForest``: ``IsolationForest`` (all scikit-learn defaults).
@@ -59,18 +64,22 @@ import warnings
 
 import numpy as np
 import torch
+from sklearn.datasets import load_digits
 from sklearn.decomposition import PCA
 from sklearn.ensemble import IsolationForest
 from sklearn.metrics import average_precision_score, roc_auc_score
 from sklearn.neighbors import LocalOutlierFactor
 from sklearn.svm import OneClassSVM
 
+from skgen.density import fit_residual_gaussian, residual_log_prob
+
 from _repro import TRAINING, Run, load_mnist_split, make_model, make_parser, save_grids
 
 # Mean AUROC measured by others on this protocol (6000 training images per digit, full test set).
 PEERS = {"LOF": 0.973, "PCA-8": 0.937, "PyOD AE": 0.937, "OCSVM": 0.925, "PyOD VAE": 0.899,
          "PyOD DeepSVDD": 0.896, "IForest": 0.856}
-GEN_METHODS = ("GEN p(x)", "GEN recon", "GEN p(z)")
+GEN_METHODS = ("GEN p(x)", "no latent", "no Jacobian", "off-manifold", "GEN p(z)", "Jacobian", "p(x) iso",
+               "GEN recon")
 SK_METHODS = ("LOF", "PCA-8", "OCSVM", "IForest")
 PYOD_METHODS = ("PyOD AE", "PyOD VAE", "PyOD DeepSVDD")
 
@@ -91,6 +100,17 @@ def pyod_detectors(seed, device):
     }, None
 
 
+def digits_split(rng):
+    """scikit-learn's digits in [0, 1]: 70 % of each digit to train on, the other 30 % of every digit to test."""
+    X, y = load_digits(return_X_y=True)
+    X = X / 16.0
+    train = np.zeros(len(y), dtype=bool)
+    for digit in range(10):
+        idx = np.flatnonzero(y == digit)
+        train[rng.permutation(idx)[: int(round(0.7 * len(idx)))]] = True
+    return X[train], y[train], X[~train], y[~train]
+
+
 def recon_score(X, X_hat):
     return -((X - X_hat) ** 2).sum(1)
 
@@ -105,11 +125,15 @@ def score_digit(X_tr, X_te, args, epochs, pyod):
 
     t0 = time.perf_counter()
     gen = make_model("GEN", latent_dim=8, max_iter=epochs, random_state=args.seed, device=args.device).fit(X_tr)
-    Z = gen.transform(X_te)
-    scores["GEN p(x)"] = gen.score_samples(X_te)
-    scores["GEN recon"] = recon_score(X_te, gen.inverse_transform(Z))
-    with torch.no_grad():
-        scores["GEN p(z)"] = gen.latent_distribution_.log_prob(torch.as_tensor(Z, dtype=torch.float64)).numpy()
+    terms = gen.log_density_terms(X_te)
+    lat, jac, off = terms["latent"], terms["jacobian"], terms["off_manifold"]
+    scores.update({"GEN p(x)": lat + jac + off, "no latent": jac + off, "no Jacobian": lat + off,
+                   "off-manifold": off, "GEN p(z)": lat, "Jacobian": jac})
+    X_hat = gen.inverse_transform(gen.transform(X_te))
+    scores["GEN recon"] = recon_score(X_te, X_hat)
+    resid_tr = torch.as_tensor(X_tr - gen.inverse_transform(gen.transform(X_tr)))
+    iso = fit_residual_gaussian(resid_tr, 0)  # what off_manifold="isotropic" fits
+    scores["p(x) iso"] = lat + jac + residual_log_prob(torch.as_tensor(X_te - X_hat), iso).numpy()
     seconds["GEN p(x)"] = time.perf_counter() - t0
     info = f"GEN: h = {gen.bandwidth_:.3f}, m = {gen.n_kde_samples_}, {gen.n_iter_} epochs, {seconds['GEN p(x)']:.0f} s"
 
@@ -120,6 +144,8 @@ def score_digit(X_tr, X_te, args, epochs, pyod):
         "IForest": lambda: IsolationForest(random_state=args.seed).fit(X_tr).score_samples(X_te),
     }
     for name, fit_score in sk.items():
+        if name not in args.peers:
+            continue
         t0 = time.perf_counter()
         scores[name] = fit_score()
         seconds[name] = time.perf_counter() - t0
@@ -141,19 +167,28 @@ def main(argv=None):
     parser.add_argument("--n-test", type=int, help="random test subset (quick 2000, full: all 10000)")
     parser.add_argument("--epochs", type=int, help=f"GEN's max_iter (quick 20, full {TRAINING['max_iter']})")
     parser.add_argument("--no-pyod", action="store_true", help="skip PyOD's detectors even if installed")
+    parser.add_argument("--peers", nargs="*", default=list(SK_METHODS), choices=SK_METHODS,
+                        help=f"scikit-learn detectors to run (default: all of {' '.join(SK_METHODS)})")
+    parser.add_argument("--dataset", choices=("mnist", "digits"), default="mnist",
+                        help="mnist (the protocol above) or scikit-learn's 8x8 digits: 70 %% of each digit "
+                             "for training (random, --seed), the other 30 %% of all digits as the test set")
     args = parser.parse_args(argv)
     digits = args.digits or ([0, 1, 7] if args.quick else list(range(10)))
     n_train = args.n_train or (1000 if args.quick else 6000)
     n_test = args.n_test or (2000 if args.quick else None)
     epochs = args.epochs or (20 if args.quick else TRAINING["max_iter"])
-    run = Run(args, "Section 5.5 / Figure 4: novelty detection on MNIST, one digit as inliers")
-    X_train, y_train, X_test, y_test = load_mnist_split(args.mnist)
+    run = Run(args, f"Section 5.5 / Figure 4: novelty detection on {'scikit-learn digits' if args.dataset == 'digits' else 'MNIST'}, one digit as inliers")
     rng = np.random.RandomState(args.seed)
+    if args.dataset == "digits":
+        X_train, y_train, X_test, y_test = digits_split(rng)
+        n_train = args.n_train or len(X_train)
+    else:
+        X_train, y_train, X_test, y_test = load_mnist_split(args.mnist)
     if n_test is not None and n_test < len(X_test):
         keep = np.sort(rng.choice(len(X_test), n_test, replace=False))
         X_test, y_test = X_test[keep], y_test[keep]
     pyod, why = (None, "--no-pyod") if args.no_pyod else pyod_detectors(args.seed, args.device)
-    methods = list(GEN_METHODS) + list(SK_METHODS) + (list(PYOD_METHODS) if pyod else [])
+    methods = list(GEN_METHODS) + [m for m in SK_METHODS if m in args.peers] + (list(PYOD_METHODS) if pyod else [])
     print(f"digits {digits}; up to {n_train} training images per digit (random, seed {args.seed}); "
           f"{len(X_test)} test images{' (random subset)' if n_test else ' (full test set)'}; GEN {epochs} epochs")
     if pyod is None:
@@ -203,18 +238,20 @@ def main(argv=None):
     print(f"\nSummary over digits {digits} (peer = mean AUROC measured by others, 6000 images, full test set)")
     print(f"{'method':>13} {'AUROC':>7} {'AP-in':>7} {'AP-out':>7} {'peer':>6} {'GEN p(x) - it':>14} {'s/digit':>8}")
     for m in methods:
-        peer = f"{PEERS[m]:.3f}" if m in PEERS else "-"
+        peer = f"{PEERS[m]:.3f}" if m in PEERS and args.dataset == "mnist" else "-"
         diff = "" if m == "GEN p(x)" else f"{gen_auc - mean_auc[m]:+.4f}"
-        sec = f"{mean_sec[m]:.1f}" if m not in ("GEN recon", "GEN p(z)") else "(same)"
+        sec = f"{mean_sec[m]:.1f}" if m not in GEN_METHODS[1:] else "(same)"
         print(f"{m:>13} {mean_auc[m]:>7.3f} {mean_in[m]:>7.3f} {mean_out[m]:>7.3f} {peer:>6} {diff:>14} {sec:>8}")
-    others = [m for m in methods if m != "GEN p(x)"]
+    others = [m for m in methods if m not in GEN_METHODS]  # the other detectors, not GEN's own terms
     lost = [m for m in others if mean_auc[m] >= gen_auc]
-    print(f"\nGEN p(x) (eq. 10-11, skgen defaults) beats {len(others) - len(lost)} of {len(others)} detectors on mean "
-          f"AUROC here; it does NOT beat: {', '.join(lost) if lost else 'none'}.")
+    print(f"\nGEN p(x) (eq. 10-11, skgen defaults) beats {len(others) - len(lost)} of {len(others)} other detectors "
+          f"on mean AUROC here; it does NOT beat: {', '.join(lost) if lost else 'none'}.")
     peers_beat = [m for m, v in PEERS.items() if v >= gen_auc]
-    print(f"Against the peer means: at or above GEN's {gen_auc:.3f}: {', '.join(peers_beat) if peers_beat else 'none'}"
-          + ("" if n_train == 6000 and n_test is None and len(digits) == 10 else
-             " (not the same setting: this run has fewer digits, images or test images)"))
+    if args.dataset == "mnist":
+        print(f"Against the peer means: at or above GEN's {gen_auc:.3f}: "
+              f"{', '.join(peers_beat) if peers_beat else 'none'}"
+              + ("" if n_train == 6000 and n_test is None and len(digits) == 10 else
+                 " (not the same setting: this run has fewer digits, images or test images)"))
     print("Paper, Figure 4: no AUROC/AP reported; the 100 highest-density held-out images of a digit are typical "
           "and the 100 lowest odd (see novelty_digit*.png).")
     print("Fraction of inliers among the k = min(100, #inliers) highest-scoring test images (GEN p(x)): "
@@ -224,7 +261,8 @@ def main(argv=None):
                    methods=methods, auroc={str(d): auc[d] for d in digits}, ap_in={str(d): ap_in[d] for d in digits},
                    ap_out={str(d): ap_out[d] for d in digits}, seconds={str(d): secs[d] for d in digits},
                    top_k_inlier_fraction={str(d): top[d] for d in digits}, peers=PEERS)
-    written.append(run.write_json("novelty_quick.json" if args.quick else "novelty.json", summary))
+    name = "novelty" + ("_digits" if args.dataset == "digits" else "") + ("_quick" if args.quick else "")
+    written.append(run.write_json(name + ".json", summary))
     run.footer(written)
 
 

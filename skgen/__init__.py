@@ -3,7 +3,8 @@
 Public estimators and functions are re-exported here; the implementation lives
 in layered modules: ``targets`` and ``kde`` (torch math), ``bandwidth`` (the
 JSD-optimal kernel width), ``divergence`` and ``metrics`` (scikit-learn
-estimators and scorers), ``autoencoder`` (GENAutoencoder) and ``baselines``
+estimators and scorers), ``density`` (the data-space density of eq. 10-11),
+``autoencoder`` (GENAutoencoder), ``outlier`` (DensityOutlierDetector) and ``baselines``
 (the adversarial and variational autoencoders and the discriminator's JSD
 that the paper compares GENs with).
 """
@@ -14,6 +15,7 @@ from .baselines import AdversarialAutoencoder, DiscriminatorJensenShannon, Varia
 from .divergence import KDEJensenShannon
 from .kde import kde_entropy
 from .metrics import EntropyScorer
+from .outlier import DensityOutlierDetector
 from .targets import Gaussian, GaussianMixture, StandardNormal
 
 __version__ = "0.1.0.dev0"
@@ -21,6 +23,7 @@ __version__ = "0.1.0.dev0"
 __all__ = [
     "AdversarialAutoencoder",
     "DegenerateBandwidthWarning",
+    "DensityOutlierDetector",
     "DiscriminatorJensenShannon",
     "EntropyScorer",
     "GENAutoencoder",

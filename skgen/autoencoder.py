@@ -14,13 +14,15 @@ from sklearn.utils.validation import check_is_fitted
 
 from ._training import BaseAutoencoder
 from .bandwidth import jsd_bandwidth
+from .density import decoder_jacobian, fit_residual_gaussian, jacobian_log_det, residual_log_prob
 from .kde import jsd_loss
 from .targets import GaussianMixture, log_prob_quantile, make_target
 from .utils._torch import as_tensor, to_numpy
 
 __all__ = ["GENAutoencoder"]
 
-_LOG_2PI = math.log(2 * math.pi)
+_DENSITY_CHUNK = 512  # rows per batch of decoder Jacobians in score_samples
+_DENSITY_FIT_SAMPLES = 10000  # training rows the off-manifold law and the Jacobian floor are fitted on
 
 
 _BANDWIDTH_MEMO = {}
@@ -135,6 +137,17 @@ class GENAutoencoder(BaseAutoencoder):
         codes moving until the end, and this lets the decoder converge on the
         codes ``transform`` returns. If the joint phase stops early, the
         decoder phase follows it. ``history_["jsd"]`` is NaN in these epochs.
+    off_manifold : {"low_rank", "isotropic"}, default="low_rank"
+        The law of the reconstruction residual ``x - D(E(x))`` in
+        ``score_samples`` (eq. 10's off-manifold term), fitted to the
+        training residuals after training. ``"isotropic"`` is the paper's
+        ``N(0, sigma^2 I)``. ``"low_rank"`` is a probabilistic PCA
+        ``N(mu, W W^T + sigma^2 I)`` with ``latent_dim`` components: residuals
+        of neighbouring features are correlated (a stroke drawn slightly
+        thicker leaves a structured residual), and the low-rank part models
+        that structure instead of counting it as independent errors. It
+        ranked novel MNIST digits better than the isotropic law in every
+        measurement (user guide, novelty detection).
     batch_size : int, default=64
     max_iter : int, default=100
         Epochs.
@@ -174,8 +187,25 @@ class GENAutoencoder(BaseAutoencoder):
         deconvolved by the kernel, ``N(0, (1 - h^2) I)`` for a standard
         normal (section 4). ``sample`` draws from it.
     residual_variance_ : float
-        Mean squared reconstruction residual per feature on the training
-        data; the off-manifold variance of ``score_samples``.
+        ``sigma^2`` of the off-manifold law: the mean squared training
+        residual (``"isotropic"``) or the variance left outside the low-rank
+        part (``"low_rank"``).
+    residual_mean_ : ndarray of shape (n_features,)
+        Mean training residual (zeros for ``"isotropic"``).
+    residual_components_ : ndarray of shape (n_residual_components, n_features)
+        Principal directions of the training residuals (no rows for
+        ``"isotropic"``).
+    residual_component_variances_ : ndarray of shape (n_residual_components,)
+        Residual variance along each of them.
+    jacobian_floor_ : float
+        Smallest singular value of the decoder's Jacobian that
+        ``score_samples`` counts: ``sqrt(residual_variance_)`` over the
+        latent distribution's smallest standard deviation, the stretch at
+        which one latent standard deviation decodes to a displacement as
+        small as the off-manifold noise. A direction stretched less is not
+        resolved by the model; counting it at the floor keeps ``log det(J^T
+        J)`` finite where the decoder flattens a direction (exactly ``-inf``
+        when the Jacobian is rank-deficient).
     history_ : dict of lists
         Per epoch: ``loss``, ``reconstruction``, ``jsd`` (the weighted
         term; NaN in the decoder phase), ``validation_loss`` (the held-out
@@ -208,6 +238,7 @@ class GENAutoencoder(BaseAutoencoder):
         "jsd_form": [StrOptions({"non_saturating", "saturating"})],
         "reconstruction": [StrOptions({"relative", "mean", "sum"})],
         "decoder_fraction": [Interval(Real, 0, 1, closed="left")],
+        "off_manifold": [StrOptions({"low_rank", "isotropic"})],
     }
     _penalty_name = "jsd"
     # The JSD term is a game against a lagged KDE set: its value does not fall
@@ -232,6 +263,7 @@ class GENAutoencoder(BaseAutoencoder):
         jsd_form="non_saturating",
         reconstruction="relative",
         decoder_fraction=0.2,
+        off_manifold="low_rank",
         batch_size=64,
         max_iter=100,
         learning_rate=1e-3,
@@ -259,6 +291,7 @@ class GENAutoencoder(BaseAutoencoder):
         self.jsd_form = jsd_form
         self.reconstruction = reconstruction
         self.decoder_fraction = decoder_fraction
+        self.off_manifold = off_manifold
         self.batch_size = batch_size
         self.max_iter = max_iter
         self.learning_rate = learning_rate
@@ -272,7 +305,33 @@ class GENAutoencoder(BaseAutoencoder):
         self.verbose = verbose
 
     # -- Algorithm 1 -----------------------------------------------------------
+    def _check_density_defined(self, n_features):
+        """Refuse the configurations whose decoder Jacobian is rank-deficient by construction.
+
+        ``score_samples`` (eq. 10-11) needs ``log det(J^T J)`` of the decoder's
+        ``(n_features, latent_dim)`` Jacobian, which is ``-inf`` when its rank
+        is below ``latent_dim``: always when ``latent_dim > n_features``, and
+        for the default MLP when a hidden layer is narrower than ``latent_dim``.
+        """
+        l = self.latent_dim
+        why = None
+        if l > n_features:
+            why = (f"latent_dim={l} exceeds the number of features (n_features = {n_features}): the data lie "
+                   f"on at most {n_features} dimensions, so the codes cannot fill a {l}-dimensional target")
+        elif self.decoder is None:
+            widths = (self.hidden_layer_sizes,) if isinstance(self.hidden_layer_sizes, Integral) else \
+                tuple(self.hidden_layer_sizes)
+            if widths and min(widths) < l:
+                why = (f"hidden_layer_sizes={self.hidden_layer_sizes} has a layer of width {min(widths)}, "
+                       f"narrower than latent_dim={l}")
+        if why is not None:
+            raise ValueError(
+                f"{why}; the decoder's Jacobian then has rank below latent_dim, so log det(J^T J) in the "
+                "data-space density (eq. 10-11, score_samples) is -inf. Use a smaller latent_dim or wider layers."
+            )
+
     def _setup_penalty(self, X_train, generator):
+        self._check_density_defined(X_train.shape[1])
         n = X_train.shape[0]
         self.target_ = make_target(self.target, self.latent_dim)
         m = min(self.n_kde_samples, n)
@@ -428,9 +487,22 @@ class GENAutoencoder(BaseAutoencoder):
                 self.__dict__.pop(key, None)
 
     def _finish_fit(self, Xt):
-        with torch.no_grad():  # off-manifold variance of score_samples
+        """Fit the off-manifold law and the Jacobian floor of ``score_samples`` on the training data."""
+        n = Xt.shape[0]
+        if n > _DENSITY_FIT_SAMPLES:  # evenly spaced rows: enough for k + 1 parameters per feature
+            Xt = Xt[torch.linspace(0, n - 1, _DENSITY_FIT_SAMPLES, device=Xt.device).long()]
+        with torch.no_grad():
             resid = Xt - self._decode_tensor(self._encode_tensor(Xt))
-        self.residual_variance_ = max(float(resid.pow(2).mean()), 1e-12)
+        k = self.latent_dim if self.off_manifold == "low_rank" else 0
+        params = fit_residual_gaussian(resid, k)
+        self.residual_mean_ = to_numpy(params["mean"])
+        self.residual_components_ = to_numpy(params["components"])
+        self.residual_component_variances_ = to_numpy(params["variances"])
+        self.residual_variance_ = params["noise_variance"]
+        # A latent direction the decoder stretches less than the off-manifold noise (one latent standard
+        # deviation decoded to a displacement below sigma) is not resolved: count it at that level.
+        latent_std = math.sqrt(self.latent_distribution_.min_variance)
+        self.jacobian_floor_ = math.sqrt(self.residual_variance_) / latent_std
 
     # -- generation and density -------------------------------------------------
     def sample(self, n_samples=1, random_state=None):
@@ -453,10 +525,13 @@ class GENAutoencoder(BaseAutoencoder):
     def score_samples(self, X):
         """Log density of each sample in data space (eq. 10-11); greater is more normal.
 
-        ``log p(x) = log p(z') - 1/2 log det(J^T J) + log N(x; D(z'), sigma^2 I)``
+        ``log p(x) = log p(z') - 1/2 log det(J^T J) + log p_r(x - D(z'))``
         with ``z' = E(x)``, ``p`` the latent distribution the encoder
         converged to (``latent_distribution_``), ``J`` the decoder's Jacobian
-        at ``z'`` (forward-mode, batched) and ``sigma^2 = residual_variance_``.
+        at ``z'`` (forward-mode, batched; singular values below
+        ``jacobian_floor_`` counted at the floor) and ``p_r`` the
+        off-manifold law of the residual (``off_manifold``). The three terms
+        are returned apart by :meth:`log_density_terms`.
 
         Parameters
         ----------
@@ -466,31 +541,42 @@ class GENAutoencoder(BaseAutoencoder):
         -------
         scores : ndarray of shape (n_samples,)
         """
+        terms = self.log_density_terms(X)
+        return terms["latent"] + terms["jacobian"] + terms["off_manifold"]
+
+    def log_density_terms(self, X):
+        """The three terms of :meth:`score_samples`, apart.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+
+        Returns
+        -------
+        terms : dict of ndarray of shape (n_samples,)
+            ``"latent"``: ``log p(E(x))``; ``"jacobian"``:
+            ``-1/2 log det(J^T J)``; ``"off_manifold"``: ``log p_r(x -
+            D(E(x)))``. ``score_samples`` is their sum.
+        """
         check_is_fitted(self)
         X = self._validate_X(X, reset=False)
         Xt = as_tensor(X, dtype=torch.float32, device=self.device_)
-        out = []
-        for start in range(0, Xt.shape[0], 512):
-            out.append(self._log_density(Xt[start : start + 512]))
-        return np.concatenate(out).astype(X.dtype, copy=False)
-
-    def _log_density(self, x):
-        from torch.func import jacfwd, vmap
-
-        with torch.no_grad():
-            z = self.encoder_(x)
-            x_hat = self.decoder_(z)
-
-        def decode_one(zi):
-            return self.decoder_(zi.unsqueeze(0)).squeeze(0)
-
-        J = vmap(jacfwd(decode_one))(z).double()  # (n, d, l)
-        _, logdet = torch.linalg.slogdet(J.transpose(1, 2) @ J)  # log det(J^T J)
-        latent = self.latent_distribution_.log_prob(z.double())
-        d = x.shape[1]
-        var = self.residual_variance_
-        off = -0.5 * (x - x_hat).double().pow(2).sum(1) / var - 0.5 * d * (_LOG_2PI + math.log(var))
-        return to_numpy(latent - 0.5 * logdet + off)
+        params = {"mean": torch.as_tensor(self.residual_mean_, dtype=torch.float64, device=self.device_),
+                  "components": torch.as_tensor(self.residual_components_, dtype=torch.float64, device=self.device_),
+                  "variances": torch.as_tensor(self.residual_component_variances_, dtype=torch.float64,
+                                               device=self.device_),
+                  "noise_variance": self.residual_variance_}
+        parts = {"latent": [], "jacobian": [], "off_manifold": []}
+        for start in range(0, Xt.shape[0], _DENSITY_CHUNK):
+            x = Xt[start : start + _DENSITY_CHUNK]
+            with torch.no_grad():
+                z = self.encoder_(x)
+                x_hat = self.decoder_(z)
+            log_det, _ = jacobian_log_det(decoder_jacobian(self.decoder_, z), floor=self.jacobian_floor_)
+            parts["latent"].append(to_numpy(self.latent_distribution_.log_prob(z.double())))
+            parts["jacobian"].append(to_numpy(-0.5 * log_det))
+            parts["off_manifold"].append(to_numpy(residual_log_prob(x - x_hat, params)))
+        return {key: np.concatenate(val).astype(X.dtype, copy=False) for key, val in parts.items()}
 
     def score(self, X, y=None):
         """Mean of :meth:`score_samples`: the average log density in data space."""

@@ -60,22 +60,90 @@ def test_sample_uses_the_deconvolved_target(fitted):
         fitted.sample(0)
 
 
-def test_score_samples_matches_eq_10_11_by_hand(fitted, blobs):
+@pytest.mark.parametrize("off_manifold", ["isotropic", "low_rank"])
+def test_score_samples_matches_eq_10_11_by_hand(blobs, off_manifold):
+    from scipy.stats import multivariate_normal
+
+    model = GENAutoencoder(**{**SMALL, "latent_dim": 3}, off_manifold=off_manifold).fit(blobs)
     x = blobs[:3]
-    scores = fitted.score_samples(x)
+    scores = model.score_samples(x)
     assert scores.shape == (3,)
+    terms = model.log_density_terms(x)
+    np.testing.assert_allclose(terms["latent"] + terms["jacobian"] + terms["off_manifold"], scores)
     xt = torch.tensor(x, dtype=torch.float32)
-    z = fitted.encoder_(xt).detach()
-    x_hat = fitted.decoder_(z).detach()
-    h2 = fitted.bandwidth_**2
+    z = model.encoder_(xt).detach()
+    x_hat = model.decoder_(z).detach()
+    h2 = model.bandwidth_**2
+    W = model.residual_components_.T * np.sqrt(model.residual_component_variances_ - model.residual_variance_)
+    cov = W @ W.T + model.residual_variance_ * np.eye(6)  # N(mu, W W^T + sigma^2 I), or sigma^2 I
+    if off_manifold == "isotropic":
+        assert model.residual_components_.shape == (0, 6) and not model.residual_mean_.any()
+    else:
+        assert model.residual_components_.shape == (3, 6)
     for i in range(3):
-        J = torch.autograd.functional.jacobian(lambda zi: fitted.decoder_(zi[None])[0], z[i]).double()
-        logdet = torch.logdet(J.T @ J)
-        latent = -0.5 * float((z[i].double() ** 2).sum()) / (1 - h2) - np.log(2 * np.pi * (1 - h2))
-        var = fitted.residual_variance_
-        off = -0.5 * float(((xt[i] - x_hat[i]).double() ** 2).sum()) / var - 3 * np.log(2 * np.pi * var)
-        assert scores[i] == pytest.approx(latent - 0.5 * float(logdet) + off, rel=1e-4, abs=1e-3)
-    assert fitted.score(x) == pytest.approx(scores.mean())
+        J = torch.autograd.functional.jacobian(lambda zi: model.decoder_(zi[None])[0], z[i]).double()
+        s = torch.linalg.svdvals(J).clamp_min(model.jacobian_floor_)
+        logdet = float(2 * torch.log(s).sum())
+        latent = -0.5 * float((z[i].double() ** 2).sum()) / (1 - h2) - 1.5 * np.log(2 * np.pi * (1 - h2))
+        off = multivariate_normal(model.residual_mean_, cov).logpdf((xt[i] - x_hat[i]).double().numpy())
+        assert scores[i] == pytest.approx(latent - 0.5 * logdet + off, rel=1e-4, abs=1e-3)
+
+
+def test_low_rank_off_manifold_is_probabilistic_pca_of_the_training_residuals(blobs):
+    from scipy.stats import multivariate_normal
+
+    model = GENAutoencoder(**{**SMALL, "latent_dim": 3}).fit(blobs)
+    resid = blobs - model.inverse_transform(model.transform(blobs))
+    # maximum-likelihood PPCA (Tipping and Bishop): top-k eigenpairs of the (1/n) covariance, sigma^2 the
+    # mean of the other eigenvalues, covariance U diag(lambda) U^T + sigma^2 (I - U U^T)
+    lam, U = np.linalg.eigh(np.cov(resid.T, bias=True))
+    lam, U = lam[::-1], U[:, ::-1]
+    sigma2 = lam[3:].mean()
+    cov = U[:, :3] @ np.diag(lam[:3] - sigma2) @ U[:, :3].T + sigma2 * np.eye(6)
+    expected = multivariate_normal(resid.mean(0), cov).logpdf(resid[:20])
+    assert model.residual_variance_ == pytest.approx(sigma2, rel=1e-4)
+    np.testing.assert_allclose(model.log_density_terms(blobs[:20])["off_manifold"], expected, rtol=1e-4, atol=1e-4)
+
+
+@pytest.mark.parametrize(
+    ("params", "match"),
+    [
+        ({"latent_dim": 8, "hidden_layer_sizes": (16,)}, "n_features = 6"),
+        ({"latent_dim": 4, "hidden_layer_sizes": (3,)}, "width 3, narrower than latent_dim=4"),
+        ({"latent_dim": 4, "hidden_layer_sizes": (16, 2)}, "width 2, narrower than latent_dim=4"),
+    ],
+)
+def test_fit_refuses_a_decoder_whose_jacobian_is_rank_deficient(blobs, params, match):
+    with pytest.raises(ValueError, match=match):
+        GENAutoencoder(**{**SMALL, **params}).fit(blobs)
+
+
+def test_score_samples_is_finite_and_bounded_when_the_decoder_flattens_a_direction(blobs):
+    model = GENAutoencoder(**{**SMALL, "latent_dim": 3}).fit(blobs)
+    exact = model.log_density_terms(blobs[:10])["jacobian"]
+    with torch.no_grad():  # the decoder now ignores the third latent coordinate: J has rank 2
+        model.decoder_[0].weight[:, 2] = 0.0
+    flat = model.log_density_terms(blobs[:10])["jacobian"]
+    assert np.all(np.isfinite(flat))
+    # the flattened direction counts at the floor: -1/2 log(floor^2) at most, not +inf
+    assert np.all(flat <= exact + np.abs(np.log(model.jacobian_floor_)) + 50)
+    assert np.all(np.isfinite(model.score_samples(blobs[:10])))
+
+
+def test_grid_search_over_latent_dim_skips_the_degenerate_setting(blobs):
+    import warnings
+
+    from sklearn.exceptions import FitFailedWarning
+
+    search = GridSearchCV(GENAutoencoder(**{**SMALL, "max_iter": 5}), {"latent_dim": [2, 4, 8]}, cv=2,
+                          error_score=np.nan)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", FitFailedWarning)
+        warnings.filterwarnings("ignore", "One or more of the test scores are non-finite", UserWarning)
+        search.fit(blobs)
+    scores = search.cv_results_["mean_test_score"]
+    assert np.isnan(scores[2]) and np.all(np.isfinite(scores[:2]))  # latent_dim 8 > 6 features is refused
+    assert search.best_params_["latent_dim"] in (2, 4)
 
 
 def test_outliers_score_lower(fitted, blobs):
@@ -149,7 +217,7 @@ def test_mixture_target_predicts_components():
         ({}, np.zeros((1, 3)), ValueError, "minimum of 2"),
         ({}, np.zeros(5), ValueError, "2D array"),
         ({"encoder": torch.nn.Linear(3, 5)}, np.zeros((10, 3)), ValueError, "encoder returns output of shape"),
-        ({"latent_dim": 40, "n_kde_samples": 300}, np.random.RandomState(0).randn(300, 3), ValueError,
+        ({"latent_dim": 40, "hidden_layer_sizes": (64,), "n_kde_samples": 300}, np.random.RandomState(0).randn(300, 60), ValueError,
          "would degenerate"),
         ({"bandwidth": 1.2}, np.random.RandomState(0).randn(30, 3), ValueError, "would degenerate"),
         ({"jsd_weight": -1.0}, np.zeros((10, 3)), ValueError, "jsd_weight"),

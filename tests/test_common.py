@@ -5,6 +5,8 @@ itself skips its array-API input check unless SCIPY_ARRAY_API=1 is set; skgen
 computes in torch and does not claim array-API support, so that skip stays.
 """
 
+from sklearn.mixture import GaussianMixture
+from sklearn.neighbors import KernelDensity
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
 from skgen import (
@@ -15,6 +17,7 @@ from skgen import (
     KDEJensenShannon,
     VariationalAutoencoder,
 )
+from skgen.outlier import DensityOutlierDetector
 
 ESTIMATORS = [
     JSDBandwidthSelector(n_trials=2, random_state=0),
@@ -27,6 +30,10 @@ ESTIMATORS = [
     VariationalAutoencoder(latent_dim=2, hidden_layer_sizes=(8,), max_iter=2, batch_size=16, random_state=0,
                            device="cpu"),
     DiscriminatorJensenShannon(max_iter=3, random_state=0, device="cpu"),
+    DensityOutlierDetector(GENAutoencoder(latent_dim=2, hidden_layer_sizes=(8,), max_iter=2, batch_size=16,
+                                          n_kde_samples=50, random_state=0, device="cpu")),
+    DensityOutlierDetector(KernelDensity(), contamination=0.1),
+    DensityOutlierDetector(GaussianMixture(2, random_state=0)),
 ]
 
 
