@@ -51,9 +51,23 @@ def sq_distances(x, y):
     -------
     d2 : torch.Tensor of shape (n, m)
     """
+    x, y = _centred(x, y)
     x_sq = (x * x).sum(1, keepdim=True)  # (n, 1)
     y_sq = (y * y).sum(1)  # (m,)
     return torch.addmm(x_sq + y_sq, x, y.T, alpha=-2.0).clamp_min_(0.0)  # (n, m)
+
+
+def _centred(query, centres):
+    """Both sets shifted by the centres' (detached) mean.
+
+    Distances and their gradients are translation invariant, but the
+    expansion ``|q|^2 + |c|^2 - 2 q.c`` loses the distance to cancellation
+    when the points sit far from the origin (at 1e4 in float32 it keeps no
+    digit of a unit distance). Centring first leaves only the rounding of the
+    data themselves.
+    """
+    ref = centres.detach().mean(0)
+    return query - ref, centres - ref
 
 
 def _default_chunk(n_centres, chunk_size):
@@ -245,7 +259,7 @@ def log_kde(query, centres, bandwidth, *, leave_one_out=False, exclude=None, chu
     exclude = _prepare_exclude(exclude, leave_one_out, n, m, query.device)
     if exclude is not None and m < 2:
         raise ValueError("leaving one centre out needs at least 2 centres.")
-    lse = _LogKDE.apply(query, centres, bandwidth, exclude, _default_chunk(m, chunk_size))
+    lse = _LogKDE.apply(*_centred(query, centres), bandwidth, exclude, _default_chunk(m, chunk_size))
     log_count = query.new_full((n,), math.log(m))
     if exclude is not None:
         log_count = torch.where(exclude >= 0, math.log(m - 1), log_count)
@@ -319,7 +333,8 @@ class KernelSums:
 
     def __init__(self, queries, centres, *, exclude_self=False, chunk_size=None, cache_entries=1 << 28,
                  storage=None):
-        self.queries, self.centres = _check_pair(queries, centres)
+        self.queries, self.centres = _centred(*_check_pair(queries, centres))
+        queries, centres = self.queries, self.centres
         n, m = queries.shape[0], centres.shape[0]
         if exclude_self and n != m:
             raise ValueError("exclude_self needs the queries to be the centres.")
