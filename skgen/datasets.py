@@ -7,6 +7,8 @@ and friends, gzipped or not) from a folder; nothing is downloaded.
 import gzip
 import os
 import struct
+import zlib
+from numbers import Integral
 
 import numpy as np
 
@@ -34,14 +36,23 @@ def read_idx(path):
     """
     path = os.fspath(path)
     opener = gzip.open if path.endswith(".gz") else open
-    with opener(path, "rb") as f:
-        header = f.read(4)
-        if len(header) != 4 or header[0] != 0 or header[1] != 0 or header[2] not in _DTYPES:
-            raise ValueError(f"{path} is not an IDX file (bad magic number {header.hex()}).")
-        ndim = header[3]
-        shape = struct.unpack(f">{ndim}I", f.read(4 * ndim))
-        dtype = np.dtype(_DTYPES[header[2]])
-        data = f.read()
+    try:
+        with opener(path, "rb") as f:
+            header = f.read(4)
+            if len(header) != 4 or header[0] != 0 or header[1] != 0 or header[2] not in _DTYPES:
+                raise ValueError(f"{path} is not an IDX file (bad magic number {header.hex()}).")
+            ndim = header[3]
+            dims = f.read(4 * ndim)
+            if len(dims) != 4 * ndim:
+                raise ValueError(f"{path} is truncated: its header announces {ndim} dimensions but holds "
+                                 f"{len(dims)} of their {4 * ndim} bytes.")
+            shape = struct.unpack(f">{ndim}I", dims)
+            dtype = np.dtype(_DTYPES[header[2]])
+            data = f.read()
+    except (EOFError, gzip.BadGzipFile, zlib.error, OSError) as exc:  # a truncated or corrupt .gz
+        if isinstance(exc, FileNotFoundError | PermissionError | IsADirectoryError):
+            raise
+        raise ValueError(f"{path} could not be read as a (gzipped) IDX file: {exc}") from exc
     expected = int(np.prod(shape)) * dtype.itemsize
     if len(data) != expected:
         raise ValueError(f"{path} holds {len(data)} data bytes but its header {shape} needs {expected}.")
@@ -67,7 +78,8 @@ def load_mnist(folder, subset="train", *, n_samples=None, dtype=np.float32):
     subset : {"train", "test"}, default="train"
     n_samples : int, default=None
         Keep only the first ``n_samples`` images (all when None).
-    dtype : dtype, default=np.float32
+    dtype : {np.float32, np.float64} or their names, default=np.float32
+        A floating dtype: intensities in [0, 1] need one.
 
     Returns
     -------
@@ -78,6 +90,16 @@ def load_mnist(folder, subset="train", *, n_samples=None, dtype=np.float32):
     """
     if subset not in _FILES:
         raise ValueError(f"subset must be 'train' or 'test', got {subset!r}.")
+    try:
+        dtype = np.dtype(dtype)
+    except TypeError as exc:
+        raise TypeError(f"dtype must be a floating dtype such as np.float32, got {dtype!r}.") from exc
+    if dtype.kind != "f":
+        raise TypeError(f"dtype must be a floating dtype (np.float32 or np.float64): intensities / 255 are "
+                        f"fractions, got {dtype}.")
+    if n_samples is not None and (isinstance(n_samples, bool) or not isinstance(n_samples, Integral)
+                                  or n_samples < 1):
+        raise ValueError(f"n_samples must be a positive integer or None, got {n_samples!r}.")
     folder = os.fspath(folder)
     if not os.path.isdir(folder):
         raise FileNotFoundError(f"MNIST folder {folder!r} does not exist.")
@@ -87,5 +109,5 @@ def load_mnist(folder, subset="train", *, n_samples=None, dtype=np.float32):
         raise ValueError(f"MNIST files in {folder!r} disagree: images {images.shape}, labels {labels.shape}.")
     if n_samples is not None:
         images, labels = images[:n_samples], labels[:n_samples]
-    X = images.reshape(images.shape[0], -1).astype(dtype) / dtype(255.0)
+    X = images.reshape(images.shape[0], -1).astype(dtype) / dtype.type(255.0)
     return X, labels.astype(np.int64)

@@ -130,6 +130,16 @@ class CommandLineParser(argparse.ArgumentParser):
 
 
 # -- command line -------------------------------------------------------------
+def _seed(text):
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected an integer seed, got {text!r}") from None
+    if not 0 <= value < 2**32:
+        raise argparse.ArgumentTypeError(f"a seed must be in [0, 2**32 - 1], got {value}")
+    return value
+
+
 def _positive_int(text):
     try:
         value = int(text)
@@ -165,7 +175,8 @@ def add_arguments(parser):
                         help="CPU threads for torch during the run (default: torch's default, one per core, "
                         "or 1 when the load average shows every core busy: competing threads slow an epoch "
                         "down many times)")
-    parser.add_argument("--seed", type=int, default=0, help="random_state of everything random (default: 0)")
+    parser.add_argument("--seed", type=_seed, default=0,
+                        help="random_state of everything random, 0 to 2**32 - 1 (default: 0)")
     parser.add_argument("--out", default="skgen-demo", metavar="DIR",
                         help="report folder (default: ./skgen-demo), created if needed")
     parser.add_argument("--quick", action="store_true",
