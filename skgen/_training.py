@@ -48,7 +48,9 @@ penalty alone.
 import copy
 import math
 import sys
+import threading
 import time
+import warnings
 from numbers import Integral, Real
 
 import numpy as np
@@ -59,21 +61,25 @@ from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from .nn import ACTIVATIONS, build_module, check_output_width, make_mlp
+from .utils._state import unfitted_on_error
 from .utils._torch import as_tensor, make_generator, resolve_device, to_numpy
-from .utils._validation import check_samples
+from .utils._validation import check_float32_range, check_samples
 
 __all__ = ["BaseAutoencoder", "TorchModulesMixin", "device_generator", "seeded_modules"]
 
 _ENCODE_BATCH = 4096
+_GLOBAL_RNG_LOCK = threading.Lock()
 
 
 def seeded_modules(seed, build):
     """Call ``build()`` with torch's global RNG seeded by ``seed``, restoring it afterwards.
 
     Module constructors draw their initial weights from the global RNG; this
-    makes them reproducible without library code leaving a trace on it.
+    makes them reproducible without library code leaving a trace on it. A
+    lock serialises the seeded sections, so two fits in two threads cannot
+    draw from each other's seed.
     """
-    with torch.random.fork_rng(devices=[]):
+    with _GLOBAL_RNG_LOCK, torch.random.fork_rng(devices=[]):
         torch.manual_seed(seed)  # restored on exit: library code leaves the global RNG as it was
         return build()
 
@@ -91,20 +97,33 @@ class TorchModulesMixin:
 
     The fitted modules are named in ``_module_attrs``; ``__setstate__`` puts
     them back on the fitted device, or on the CPU when CUDA is unavailable.
+    The pickle records the skgen version (and, through scikit-learn's
+    ``BaseEstimator``, scikit-learn's); unpickling under another skgen
+    version warns, since the fitted attributes may have changed meaning.
     """
 
     _module_attrs = ()
 
     def __getstate__(self):
-        state = self.__dict__.copy()
+        state = dict(super().__getstate__())  # BaseEstimator's adds _sklearn_version
         for key in self._module_attrs:
             if key in state:
                 state[key] = _module_to_cpu(state[key])
         state.pop("_best_state", None)
+        state["_skgen_version"] = _skgen_version()
         return state
 
     def __setstate__(self, state):
-        self.__dict__.update(state)
+        state = dict(state)
+        saved = state.pop("_skgen_version", "unknown (before 0.1.0)")
+        if saved != _skgen_version():
+            warnings.warn(
+                f"unpickling {type(self).__name__} saved by skgen {saved} under skgen {_skgen_version()}: "
+                "the model may not behave as when it was saved. Refit it with this version if in doubt.",
+                UserWarning,
+                stacklevel=2,
+            )
+        super().__setstate__(state)
         if "device_" in state:
             wanted = state["device_"]
             if wanted.type == "cuda" and not torch.cuda.is_available():
@@ -115,6 +134,12 @@ class TorchModulesMixin:
         for key in self._module_attrs:
             if key in self.__dict__:
                 self.__dict__[key] = self.__dict__[key].to(device)
+
+
+def _skgen_version():
+    from . import __version__
+
+    return __version__
 
 
 class BaseAutoencoder(TorchModulesMixin, ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
@@ -140,7 +165,7 @@ class BaseAutoencoder(TorchModulesMixin, ClassNamePrefixFeaturesOutMixin, Transf
         "validation_fraction": [Interval(Real, 0, 1, closed="neither")],
         "n_iter_no_change": [Interval(Integral, 1, None, closed="left")],
         "tol": [Interval(Real, 0, None, closed="left")],
-        "device": [StrOptions({"auto", "cpu", "cuda"}), str, None],
+        "device": [StrOptions({"auto", "cpu", "cuda"}), str, torch.device, None],
         "random_state": ["random_state"],
         "verbose": ["verbose"],
     }
@@ -196,9 +221,8 @@ class BaseAutoencoder(TorchModulesMixin, ClassNamePrefixFeaturesOutMixin, Transf
 
     # -- fitting --------------------------------------------------------------
     def _validate_X(self, X, reset):
-        return validate_data(
-            self, X, reset=reset, dtype=[np.float64, np.float32], ensure_min_samples=2 if reset else 1
-        )
+        X = validate_data(self, X, reset=reset, dtype=[np.float64, np.float32], ensure_min_samples=2 if reset else 1)
+        return check_float32_range(X)
 
     def _build_networks(self, n_features, rng):
         """Encoder and decoder, initialised from ``rng`` without touching torch's global seed."""
@@ -221,6 +245,7 @@ class BaseAutoencoder(TorchModulesMixin, ClassNamePrefixFeaturesOutMixin, Transf
         enc, dec = seeded_modules(seed, build)
         return enc.to(self.device_), dec.to(self.device_)
 
+    @unfitted_on_error
     def fit(self, X, y=None):
         """Train the autoencoder on ``X``.
 
@@ -269,6 +294,7 @@ class BaseAutoencoder(TorchModulesMixin, ClassNamePrefixFeaturesOutMixin, Transf
         """Called after training with the whole validated training set (a tensor)."""
 
     def _train(self, X_train, X_val, gen):
+        initial_error = self._data_space_error(X_train)
         params = list(self.encoder_.parameters()) + list(self.decoder_.parameters())
         optimizer = torch.optim.Adam(params, lr=self.learning_rate, betas=(self.beta1, 0.999))
         n = X_train.shape[0]
@@ -323,6 +349,43 @@ class BaseAutoencoder(TorchModulesMixin, ClassNamePrefixFeaturesOutMixin, Transf
         self.history_ = history
         self.encoder_.eval()
         self.decoder_.eval()
+        self._check_not_diverged(X_train, initial_error)
+
+    @torch.no_grad()
+    def _data_space_error(self, X):
+        """Mean squared error of the current model on (up to 4096) rows of ``X``, in data space."""
+        Xs = X[:_ENCODE_BATCH]
+        was_training = self.encoder_.training, self.decoder_.training
+        self.encoder_.eval()
+        self.decoder_.eval()
+        error = float((Xs - self._decode_tensor(self._encode_tensor(Xs))).double().pow(2).mean())
+        self.encoder_.train(was_training[0])
+        self.decoder_.train(was_training[1])
+        return error
+
+    def _check_not_diverged(self, X_train, initial_error):
+        """Refuse a model the optimiser threw away after the last loss check.
+
+        The loss is checked before each step, so a last step that overflows, or
+        steps that leave finite but enormous weights, would otherwise be
+        returned. Diverged: a non-finite weight, or a training reconstruction
+        error 1000 times that of the untrained network and of predicting the mean.
+        """
+        bad = [name for name, p in [*self.encoder_.named_parameters(prefix="encoder"),
+                                    *self.decoder_.named_parameters(prefix="decoder")]
+               if not bool(torch.isfinite(p).all())]
+        error = self._data_space_error(X_train)
+        Xs = X_train[:_ENCODE_BATCH].double()
+        reference = max(initial_error, float((Xs - Xs.mean(0)).pow(2).mean()), 1e-12)
+        if bad or not math.isfinite(error) or error > 1e3 * reference:
+            what = (f"non-finite weights in {', '.join(bad[:3])}" if bad else
+                    f"a training reconstruction error of {error:.3g}, {error / reference:.3g}x that of the "
+                    "untrained network")
+            raise FloatingPointError(
+                f"training diverged: after {self.n_iter_} epoch(s) the model has {what}. Try a smaller "
+                "learning_rate, standardising the data (e.g. StandardScaler in a Pipeline), or a smaller "
+                "penalty weight."
+            )
 
     def _epoch(self, X_train, gen, optimizer, batch, keys, name, joint, bar):
         """One pass over the training data; the per-sample means of ``keys``.
@@ -456,7 +519,7 @@ def _module_to_cpu(module):
 
 def _check_codes(Z, latent_dim):
     Zt = check_samples(Z, "Z", min_samples=1, n_features=latent_dim)
-    arr = Zt.numpy()
+    arr = check_float32_range(Zt.numpy(), "Z")
     return arr if arr.dtype in (np.float32, np.float64) else arr.astype(np.float64)
 
 

@@ -3,7 +3,7 @@
 import copy
 import math
 import pickle
-import warnings
+import threading
 from numbers import Integral, Real
 
 import numpy as np
@@ -13,11 +13,13 @@ from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted
 
 from ._training import BaseAutoencoder
-from .bandwidth import jsd_bandwidth
+from .bandwidth import _trial_bandwidths
 from .density import decoder_jacobian, fit_residual_gaussian, jacobian_log_det, residual_log_prob
 from .kde import jsd_loss
 from .targets import GaussianMixture, log_prob_quantile, make_target
+from .utils._state import unfitted_on_error
 from .utils._torch import as_tensor, to_numpy
+from .utils._validation import check_bandwidth
 
 __all__ = ["GENAutoencoder"]
 
@@ -27,6 +29,7 @@ _DENSITY_FIT_SAMPLES = 10000  # training rows the off-manifold law and the Jacob
 
 _BANDWIDTH_MEMO = {}
 _BANDWIDTH_MEMO_SIZE = 64
+_BANDWIDTH_LOCK = threading.Lock()
 
 
 def _selected_bandwidth(latent_dim, m, target, seed):
@@ -35,21 +38,26 @@ def _selected_bandwidth(latent_dim, m, target, seed):
     The bandwidth is a deterministic function of these, so refits inside a
     grid search (same seed, same fold size) reuse it instead of repeating a
     search that takes seconds at m = 10000. Targets that cannot be
-    fingerprinted are not memoised.
+    fingerprinted are not memoised. Safe in threads: the search runs without
+    touching the global warnings filters (``GENAutoencoder`` refuses
+    ``h^2 >= min_variance`` with its own message instead of
+    ``jsd_bandwidth``'s warning) and the memo is guarded by a lock.
     """
     try:
         key = (latent_dim, m, type(target).__name__, pickle.dumps(target.__getstate__()), seed)
     except Exception:  # a user's target without a picklable state
         key = None
-    if key is not None and key in _BANDWIDTH_MEMO:
-        return _BANDWIDTH_MEMO[key]
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")  # GENAutoencoder refuses h >= 1 with a clearer message
-        h = jsd_bandwidth(latent_dim, m, target=target, random_state=seed)
+    with _BANDWIDTH_LOCK:
+        if key is not None and key in _BANDWIDTH_MEMO:
+            return _BANDWIDTH_MEMO[key]
+    hs, _, _ = _trial_bandwidths(latent_dim, m, target=target, n_trials=10, method="root", random_state=seed,
+                                 n_eval_samples=None, tol=1e-4, device=None)
+    h = float(np.mean(hs))
     if key is not None:
-        if len(_BANDWIDTH_MEMO) >= _BANDWIDTH_MEMO_SIZE:
-            _BANDWIDTH_MEMO.pop(next(iter(_BANDWIDTH_MEMO)))
-        _BANDWIDTH_MEMO[key] = h
+        with _BANDWIDTH_LOCK:
+            if len(_BANDWIDTH_MEMO) >= _BANDWIDTH_MEMO_SIZE:
+                _BANDWIDTH_MEMO.pop(next(iter(_BANDWIDTH_MEMO)))
+            _BANDWIDTH_MEMO[key] = h
     return h
 
 
@@ -167,7 +175,7 @@ class GENAutoencoder(BaseAutoencoder):
     validation_fraction : float, default=0.1
     n_iter_no_change : int, default=10
     tol : float, default=1e-4
-    device : {"auto", "cpu", "cuda", "cuda:N"}, default="auto"
+    device : {"auto", "cpu", "cuda", "cuda:N"} or torch.device, default="auto"
     random_state : int, RandomState instance or None, default=None
     verbose : int, default=0
         1 prints one line per epoch, 2 shows a progress bar.
@@ -334,13 +342,20 @@ class GENAutoencoder(BaseAutoencoder):
         self._check_density_defined(X_train.shape[1])
         n = X_train.shape[0]
         self.target_ = make_target(self.target, self.latent_dim)
+        missing = [name for name in ("min_variance", "deconvolved") if not hasattr(self.target_, name)]
+        if missing:
+            raise TypeError(
+                f"the target {type(self.target_).__name__} lacks {' and '.join(missing)}: a GEN needs the "
+                "target's smallest variance and its deconvolution by the kernel to know the distribution its "
+                "codes converge to (section 4). Subclass skgen.targets.Target, or use a skgen target."
+            )
         m = min(self.n_kde_samples, n)
         self.n_kde_samples_ = m
         if self.bandwidth == "auto":
             seed = int(torch.randint(np.iinfo(np.int32).max, (1,), generator=generator))
             self.bandwidth_ = _selected_bandwidth(self.latent_dim, m, self.target_, seed)
         else:
-            self.bandwidth_ = float(self.bandwidth)
+            self.bandwidth_ = check_bandwidth(self.bandwidth)
         min_var = self.target_.min_variance
         if self.bandwidth_**2 >= min_var:
             raise ValueError(
@@ -458,6 +473,7 @@ class GENAutoencoder(BaseAutoencoder):
     def _decoder_epochs(self):
         return int(round(self.decoder_fraction * self.max_iter))
 
+    @unfitted_on_error
     def fit(self, X, y=None):
         """Train the GEN on ``X`` (Algorithm 1).
 
@@ -584,11 +600,23 @@ class GENAutoencoder(BaseAutoencoder):
 
     # -- mixture targets ---------------------------------------------------------
     def _encode_labels(self, X, y):
-        y = np.asarray(y)
+        if isinstance(y, np.ndarray) and y.dtype.kind in "US" and np.any(y == "-1"):
+            raise ValueError(
+                "y holds string labels and the string '-1': unlabelled samples are marked by the integer -1, "
+                "which a string array cannot hold. Pass y as a list or an object array with -1 for them."
+            )
+        y = np.asarray(y, dtype=object) if not isinstance(y, np.ndarray) else y
         n = X.shape[0] if hasattr(X, "shape") else len(X)
         if y.ndim != 1 or y.shape[0] != n:
             raise ValueError(f"y must be 1-D with one label per sample ({n}), got shape {y.shape}.")
-        known = y[y != -1]
+        if y.dtype == object:  # a list: -1 (a number) marks the unlabelled, whatever the labels' type
+            unlabelled = np.array([isinstance(v, Real) and not isinstance(v, bool) and v == -1 for v in y], bool)
+            labelled = y[~unlabelled]
+            if labelled.size and all(isinstance(v, Real) and not isinstance(v, bool) for v in labelled):
+                y = np.asarray(y.tolist())  # numeric labels: a numeric array, as np.asarray would give
+        else:
+            unlabelled = y == -1
+        known = y[~unlabelled]
         if known.size == 0:
             return None
         classes, codes = np.unique(known, return_inverse=True)
@@ -600,7 +628,7 @@ class GENAutoencoder(BaseAutoencoder):
             )
         self.classes_ = classes
         labels = np.full(y.shape[0], -1, dtype=np.int64)
-        labels[y != -1] = codes
+        labels[~unlabelled] = codes
         return torch.from_numpy(labels)
 
     @available_if(_mixture_target)

@@ -20,6 +20,7 @@ from sklearn.utils.validation import validate_data
 
 from .kde import KernelSums, kde_log_density_and_dh
 from .targets import make_target
+from .utils._state import unfitted_on_error
 from .utils._torch import make_generator
 from .utils._validation import check_positive_int
 
@@ -357,6 +358,7 @@ class JSDBandwidthSelector(BaseEstimator):
         self.method = method
         self.random_state = random_state
 
+    @unfitted_on_error
     def fit(self, X, y=None):
         """Select the bandwidth for ``m = X.shape[0]`` samples in ``l = X.shape[1]`` dimensions.
 

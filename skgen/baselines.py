@@ -27,7 +27,9 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 from ._training import BaseAutoencoder, TorchModulesMixin, device_generator, seeded_modules
 from .nn import ACTIVATIONS, make_discriminator
 from .targets import StandardNormal, make_target
+from .utils._state import unfitted_on_error
 from .utils._torch import as_tensor, make_generator, resolve_device
+from .utils._validation import check_float32_range
 
 __all__ = [
     "AdversarialAutoencoder",
@@ -42,6 +44,8 @@ __all__ = [
 
 _LOG_2 = math.log(2.0)
 _LOG_2PI = math.log(2.0 * math.pi)
+# A mean training cross-entropy 100 times a chance classifier's: the optimiser has diverged.
+_DIVERGED_CROSS_ENTROPY = 100 * math.log(2.0)
 _MIN_VARIANCE = 1e-6  # floor of the fitted observation variance (a perfect fit would give log 0)
 
 
@@ -165,7 +169,7 @@ class AdversarialAutoencoder(BaseAutoencoder):
     validation_fraction : float, default=0.1
     n_iter_no_change : int, default=10
     tol : float, default=1e-4
-    device : {"auto", "cpu", "cuda", "cuda:N"}, default="auto"
+    device : {"auto", "cpu", "cuda", "cuda:N"} or torch.device, default="auto"
     random_state : int, RandomState instance or None, default=None
         Seeds the networks, the minibatch order and the target samples shown
         to the adversary.
@@ -287,6 +291,7 @@ class AdversarialAutoencoder(BaseAutoencoder):
         self.random_state = random_state
         self.verbose = verbose
 
+    @unfitted_on_error
     def fit(self, X, y=None):
         """Train the encoder, decoder and adversary on ``X``.
 
@@ -400,7 +405,7 @@ class VariationalAutoencoder(BaseAutoencoder):
     validation_fraction : float, default=0.1
     n_iter_no_change : int, default=10
     tol : float, default=1e-4
-    device : {"auto", "cpu", "cuda", "cuda:N"}, default="auto"
+    device : {"auto", "cpu", "cuda", "cuda:N"} or torch.device, default="auto"
     random_state : int, RandomState instance or None, default=None
         Seeds the networks, the minibatch order and the reparameterisation noise.
     verbose : int, default=0
@@ -532,6 +537,7 @@ class VariationalAutoencoder(BaseAutoencoder):
         self.random_state = random_state
         self.verbose = verbose
 
+    @unfitted_on_error
     def fit(self, X, y=None):
         """Train the VAE on ``X`` by minimising the negative ELBO.
 
@@ -687,7 +693,7 @@ class DiscriminatorJensenShannon(TorchModulesMixin, BaseEstimator):
         often plateaus near ``log 2`` for several epochs before the
         classifier finds a weak difference.
     tol : float, default=1e-4
-    device : {"auto", "cpu", "cuda", "cuda:N"}, default="auto"
+    device : {"auto", "cpu", "cuda", "cuda:N"} or torch.device, default="auto"
     random_state : int, RandomState instance or None, default=None
         Seeds the target samples, the split, the network and the minibatch
         order. With an int, ``score`` draws the same target samples at every
@@ -767,7 +773,7 @@ class DiscriminatorJensenShannon(TorchModulesMixin, BaseEstimator):
         "validation_fraction": [Interval(Real, 0, 1, closed="neither")],
         "n_iter_no_change": [Interval(Integral, 1, None, closed="left")],
         "tol": [Interval(Real, 0, None, closed="left")],
-        "device": [StrOptions({"auto", "cpu", "cuda"}), str, None],
+        "device": [StrOptions({"auto", "cpu", "cuda"}), str, torch.device, None],
         "random_state": ["random_state"],
     }
     _module_attrs = ("classifier_",)
@@ -799,6 +805,7 @@ class DiscriminatorJensenShannon(TorchModulesMixin, BaseEstimator):
         self.device = device
         self.random_state = random_state
 
+    @unfitted_on_error
     def fit(self, X, y=None):
         """Train the classifier between ``X`` and target samples and estimate the JSD.
 
@@ -813,7 +820,7 @@ class DiscriminatorJensenShannon(TorchModulesMixin, BaseEstimator):
         self : DiscriminatorJensenShannon
         """
         self._validate_params()
-        X = validate_data(self, X, dtype=[np.float64, np.float32], ensure_min_samples=2)
+        X = check_float32_range(validate_data(self, X, dtype=[np.float64, np.float32], ensure_min_samples=2))
         m, l = X.shape
         rng = check_random_state(self.random_state)
         self.target_ = make_target(self.target, l)
@@ -863,6 +870,12 @@ class DiscriminatorJensenShannon(TorchModulesMixin, BaseEstimator):
                 loss.backward()
                 optimizer.step()
                 total += loss.item() * idx.shape[0]
+            if not total / n < _DIVERGED_CROSS_ENTROPY:  # also NaN
+                raise FloatingPointError(
+                    f"the classifier's training diverged: its mean training cross-entropy was {total / n:.3g} in "
+                    f"epoch {epoch} (a chance classifier has log 2 = {_LOG_2:.3f}), so no held-out estimate "
+                    "of the divergence can be trusted. Use a smaller learning_rate."
+                )
             val = self._held_out_loss(val_samples, val_codes)
             self.history_["train_loss"].append(total / n)
             self.history_["validation_loss"].append(val)
@@ -902,7 +915,7 @@ class DiscriminatorJensenShannon(TorchModulesMixin, BaseEstimator):
         score : float
         """
         check_is_fitted(self)
-        X = validate_data(self, X, dtype=[np.float64, np.float32], reset=False)
+        X = check_float32_range(validate_data(self, X, dtype=[np.float64, np.float32], reset=False))
         gen = make_generator(self.random_state)
         samples = self.target_.sample(X.shape[0], gen, dtype=torch.float32).to(self.device_)
         codes = as_tensor(X, dtype=torch.float32, device=self.device_)

@@ -12,6 +12,7 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 from .bandwidth import jsd_bandwidth
 from .kde import kde_jsd
 from .targets import make_target
+from .utils._state import unfitted_on_error
 from .utils._torch import as_tensor, make_generator
 
 __all__ = ["KDEJensenShannon"]
@@ -95,6 +96,7 @@ class KDEJensenShannon(BaseEstimator):
         self.n_target_samples = n_target_samples
         self.random_state = random_state
 
+    @unfitted_on_error
     def fit(self, X, y=None):
         """Estimate the JSD between the distribution of ``X`` and the target.
 

@@ -119,9 +119,26 @@ def build_module(spec, in_features, out_features, name):
 
 
 def check_output_width(module, sample, expected, name):
-    """Run ``module`` on a small batch and check its output is ``(n, expected)``."""
-    with torch.no_grad():
-        out = module(sample)
+    """Run ``module`` on a small batch and check its output is ``(n, expected)``.
+
+    A module with parameters of another dtype than the float32 skgen computes
+    in, or one that cannot take ``sample``'s width, is refused with a message
+    naming the module instead of torch's error from inside it.
+    """
+    dtypes = sorted({str(p.dtype) for p in module.parameters() if p.dtype != sample.dtype})
+    if dtypes:
+        raise TypeError(
+            f"the {name} has {', '.join(dtypes)} parameters but skgen computes in {sample.dtype}; "
+            f"convert it with {name}.float() (or build it in float32)."
+        )
+    try:
+        with torch.no_grad():
+            out = module(sample)
+    except RuntimeError as exc:
+        raise ValueError(
+            f"the {name} could not be applied to input of shape {tuple(sample.shape)} (its first layer must "
+            f"take {sample.shape[1]} features): {exc}"
+        ) from exc
     if not isinstance(out, torch.Tensor) or out.ndim != 2 or out.shape[1] != expected:
         shape = tuple(out.shape) if isinstance(out, torch.Tensor) else type(out).__name__
         raise ValueError(

@@ -7,6 +7,8 @@ from sklearn.base import BaseEstimator, MetaEstimatorMixin, OutlierMixin, _fit_c
 from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted
 
+from .utils._state import unfitted_on_error
+
 __all__ = ["DensityOutlierDetector"]
 
 
@@ -95,6 +97,7 @@ class DensityOutlierDetector(OutlierMixin, MetaEstimatorMixin, BaseEstimator):
         return clone(self.estimator)
 
     @_fit_context(prefer_skip_nested_validation=False)
+    @unfitted_on_error
     def fit(self, X, y=None):
         """Fit the density model on ``X`` and set ``offset_`` from its training scores.
 

@@ -385,13 +385,13 @@ def test_bandwidth_search_is_reused_across_refits(blobs, monkeypatch):
     import skgen.autoencoder as ae
 
     calls = []
-    real = ae.jsd_bandwidth
+    real = ae._trial_bandwidths
 
     def counting(*args, **kwargs):
         calls.append(args)
         return real(*args, **kwargs)
 
-    monkeypatch.setattr(ae, "jsd_bandwidth", counting)
+    monkeypatch.setattr(ae, "_trial_bandwidths", counting)
     monkeypatch.setattr(ae, "_BANDWIDTH_MEMO", {})
     a = GENAutoencoder(**{**SMALL, "jsd_weight": 0.3}).fit(blobs)
     b = GENAutoencoder(**{**SMALL, "jsd_weight": 0.0}).fit(blobs)  # same seed, same m: memo hit

@@ -15,9 +15,34 @@ from ._torch import as_tensor
 
 __all__ = [
     "check_bandwidth",
+    "check_float32_range",
     "check_positive_int",
     "check_samples",
 ]
+
+
+_FLOAT32_MAX = float(np.finfo(np.float32).max)
+# 1 / h^2 and h^2 must stay finite and normal in float32, where the kernels are evaluated
+_MIN_BANDWIDTH = 1e-18
+_MAX_BANDWIDTH = 1e18
+
+
+def check_float32_range(X, name="X"):
+    """Refuse finite values that float32, in which the networks compute, cannot hold.
+
+    A float64 value beyond about 3.4e38 would become ``inf`` in the cast and
+    then NaN inside the network, surfacing as a message about a diverged
+    model instead of about the data.
+    """
+    X = np.asarray(X)
+    if X.dtype.kind == "f" and X.size and X.dtype.itemsize > 4:
+        biggest = float(np.max(np.abs(X)))
+        if biggest > _FLOAT32_MAX:
+            raise ValueError(
+                f"{name} holds values up to {biggest:.3g}, beyond the float32 range (about 3.4e38) in which "
+                "the networks compute; rescale the data (e.g. StandardScaler in a Pipeline)."
+            )
+    return X
 
 
 def check_positive_int(value, name):
@@ -42,6 +67,12 @@ def check_bandwidth(bandwidth, name="bandwidth"):
         raise ValueError(
             f"{name} must be a finite positive number, got {bandwidth!r}: a Gaussian "
             "kernel needs a width h > 0."
+        )
+    if not _MIN_BANDWIDTH <= bandwidth <= _MAX_BANDWIDTH:
+        raise ValueError(
+            f"{name}={bandwidth!r} is outside [{_MIN_BANDWIDTH:g}, {_MAX_BANDWIDTH:g}]: the kernel's "
+            "1 / h^2 or h^2 would overflow. Rescale the data instead (a Gaussian kernel's width is "
+            "relative to the data's scale)."
         )
     return bandwidth
 

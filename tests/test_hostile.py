@@ -1,0 +1,206 @@
+"""Hostile but fair input: state after a failed fit, divergence, numerics far from the origin,
+values beyond float32, threads, and the smaller traps (issue 11): each test covers a case that
+misbehaved before its fix."""
+
+import gzip
+import pickle
+import threading
+import warnings
+
+import numpy as np
+import pytest
+import torch
+from sklearn.exceptions import NotFittedError
+
+from skgen import Gaussian, GaussianMixture, GENAutoencoder, KDEJensenShannon, jsd_bandwidth, kde_entropy
+from skgen.baselines import AdversarialAutoencoder, DiscriminatorJensenShannon, VariationalAutoencoder
+from skgen.datasets import load_mnist, read_idx
+from skgen.kde import log_kde
+
+SMALL = dict(latent_dim=2, hidden_layer_sizes=(16,), max_iter=3, batch_size=32, random_state=0, device="cpu")
+
+
+@pytest.fixture(scope="module")
+def X():
+    return np.random.RandomState(0).normal(size=(200, 5))
+
+
+# -- 1. a failed refit leaves the estimator unfitted, not half-fitted ----------------------------------
+def test_failed_refit_leaves_the_estimator_unfitted(X):
+    g = GENAutoencoder(**SMALL).fit(X)
+    with pytest.raises(ValueError, match="would degenerate"):
+        g.set_params(bandwidth=1.5).fit(X)
+    for attr in ("encoder_", "bandwidth_", "history_", "latent_distribution_"):
+        assert not hasattr(g, attr)
+    with pytest.raises(NotFittedError):
+        g.transform(X)
+    assert g.get_params()["bandwidth"] == 1.5  # the parameters stay as set
+    g.set_params(bandwidth="auto").fit(X)  # and it can be fitted again
+    assert g.transform(X).shape == (200, 2)
+
+
+def test_failed_refit_with_bad_labels_drops_the_old_classes(X):
+    target = GaussianMixture(means=[[-2.0, 0.0], [2.0, 0.0]], covariances=[np.eye(2), np.eye(2)])
+    g = GENAutoencoder(**{**SMALL, "target": target}).fit(X, np.repeat(["a", "b"], 100))
+    assert set(g.predict(X)) <= {"a", "b"}  # labels, not component indices
+    with pytest.raises(ValueError, match="3 classes"):
+        g.fit(X, np.repeat(["a", "b", "c"], [70, 70, 60]))
+    with pytest.raises(NotFittedError):
+        g.predict(X)
+
+
+def test_failed_refit_of_the_divergence_estimator(X):
+    est = KDEJensenShannon(bandwidth=0.5, random_state=0).fit(X)
+    with pytest.raises(ValueError):
+        est.fit(X[:1])
+    assert not hasattr(est, "divergence_")
+
+
+# -- 2. divergence after the last loss check ---------------------------------------------------------
+@pytest.mark.parametrize("cls", [GENAutoencoder, AdversarialAutoencoder, VariationalAutoencoder])
+def test_diverged_training_is_refused(cls, X):
+    with pytest.raises((FloatingPointError, ValueError), match="diverged|became nan|NaN or infinity"):
+        cls(latent_dim=2, hidden_layer_sizes=(16,), max_iter=5, learning_rate=1e3, random_state=0).fit(X)
+
+
+def test_diverged_discriminator_is_refused():
+    Z = np.random.RandomState(0).normal(size=(300, 2)) + 6
+    with pytest.raises(FloatingPointError, match="diverged"):
+        DiscriminatorJensenShannon(learning_rate=1e3, random_state=0).fit(Z)
+    assert DiscriminatorJensenShannon(max_iter=30, random_state=0).fit(Z).divergence_ > 0.5  # sane lr: ~log 2
+
+
+# -- 3. estimates do not depend on where the data sit ---------------------------------------------------
+@pytest.mark.parametrize("offset", [1e3, 1e4])
+def test_bandwidth_search_is_translation_invariant(offset):
+    h0 = jsd_bandwidth(2, 500, target=Gaussian([0.0, 0.0]), random_state=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # no false degeneracy warning either
+        h = jsd_bandwidth(2, 500, target=Gaussian([offset, offset]), random_state=0)
+    assert h == pytest.approx(h0, rel=1e-3)
+
+
+@pytest.mark.parametrize("offset", [1e3, 1e4])
+def test_entropy_of_float32_data_is_translation_invariant(offset):
+    Z = np.random.RandomState(0).normal(size=(2000, 2)).astype(np.float32)
+    assert kde_entropy(Z + np.float32(offset)) == pytest.approx(kde_entropy(Z), abs=1e-3)
+
+
+# -- 4. finite values float32 cannot hold -----------------------------------------------------------
+@pytest.mark.parametrize("scale", [1e39, 1e200])
+def test_values_beyond_float32_are_refused_by_name(X, scale):
+    g = GENAutoencoder(**SMALL).fit(X)
+    for call in (g.transform, g.score_samples, lambda A: g.inverse_transform(A[:, :2]),
+                 lambda A: GENAutoencoder(**SMALL).fit(A), lambda A: DiscriminatorJensenShannon().fit(A[:, :2])):
+        with pytest.raises(ValueError, match="float32 range"):
+            call(X * scale)
+
+
+# -- 6. threads -------------------------------------------------------------------------------------------
+def test_fits_in_threads_are_reproducible_and_leave_global_state_alone(X):
+    from skgen import autoencoder
+
+    reference = {s: GENAutoencoder(**{**SMALL, "random_state": s}).fit(X).transform(X) for s in (0, 1)}
+    filters, rng_state = list(warnings.filters), torch.random.get_rng_state()
+    for _ in range(4):
+        autoencoder._BANDWIDTH_MEMO.clear()  # the bandwidth search runs in both threads each time
+        out = {}
+
+        def fit(seed):
+            out[seed] = GENAutoencoder(**{**SMALL, "random_state": seed}).fit(X).transform(X)
+
+        threads = [threading.Thread(target=fit, args=(s,)) for s in (0, 1)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        for s in (0, 1):
+            np.testing.assert_array_equal(out[s], reference[s])
+    assert warnings.filters == filters
+    assert torch.equal(torch.random.get_rng_state(), rng_state)
+
+
+# -- 7. the smaller ones -------------------------------------------------------------------------------
+@pytest.mark.parametrize("call", [
+    lambda X: GENAutoencoder(**SMALL, bandwidth=1e-200).fit(X),
+    lambda X: KDEJensenShannon(bandwidth=1e-200).fit(X),
+    lambda X: kde_entropy(X, 1e-200),
+])
+def test_a_bandwidth_too_small_to_compute_with_is_refused(X, call):
+    with pytest.raises(ValueError, match="outside"):
+        call(X)
+
+
+def test_duck_typed_target_without_min_variance_is_refused(X):
+    class Duck:
+        latent_dim = 2
+
+        def log_prob(self, z):
+            return -0.5 * (z * z).sum(1)
+
+        def sample(self, n, generator=None, dtype=torch.float64):
+            return torch.randn(n, 2, generator=generator, dtype=dtype)
+
+    with pytest.raises(TypeError, match="lacks min_variance and deconvolved"):
+        GENAutoencoder(**{**SMALL, "target": Duck()}).fit(X)
+
+
+def test_unlabelled_minus_one_among_string_labels(X):
+    target = GaussianMixture(means=[[-2.0, 0.0], [2.0, 0.0]], covariances=[np.eye(2), np.eye(2)])
+    y = ["a"] * 50 + [-1] * 50 + ["b"] * 50 + [-1] * 50
+    g = GENAutoencoder(**{**SMALL, "target": target}).fit(X, y)
+    assert list(g.classes_) == ["a", "b"]  # -1 marks the unlabelled, it is no class
+    with pytest.raises(ValueError, match="string '-1'"):
+        g.fit(X, np.array(["a", "-1", "b", "-1"] * 50))
+
+
+def test_custom_modules_with_the_wrong_width_or_dtype(X):
+    with pytest.raises(ValueError, match="first layer must take 5 features"):
+        GENAutoencoder(**{**SMALL, "encoder": torch.nn.Linear(4, 2)}).fit(X)
+    with pytest.raises(TypeError, match=r"float64 parameters.*encoder.float\(\)"):
+        GENAutoencoder(**{**SMALL, "encoder": torch.nn.Linear(5, 2).double()}).fit(X)
+
+
+def test_device_may_be_a_torch_device(X):
+    g = GENAutoencoder(**{**SMALL, "device": torch.device("cpu")}).fit(X)
+    assert g.device_ == torch.device("cpu")
+
+
+def test_pickle_records_the_version_and_warns_on_a_mismatch(X):
+    g = GENAutoencoder(**SMALL).fit(X)
+    state = g.__getstate__()
+    assert state["_skgen_version"]
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        pickle.loads(pickle.dumps(g))  # same version: silent
+    state["_skgen_version"] = "0.0.1"
+    clone = GENAutoencoder.__new__(GENAutoencoder)
+    with pytest.warns(UserWarning, match="saved by skgen 0.0.1"):
+        clone.__setstate__(state)
+
+
+def test_mnist_loader_refuses_bad_arguments_and_files(tmp_path):
+    (tmp_path / "short").write_bytes(b"\x00\x00\x08\x03\x00\x00")
+    with pytest.raises(ValueError, match="truncated"):
+        read_idx(tmp_path / "short")
+    payload = gzip.compress(b"\x00\x00\x08\x01\x00\x00\x00\x04" + bytes(range(4)))
+    (tmp_path / "cut.gz").write_bytes(payload[: len(payload) // 2])
+    with pytest.raises(ValueError, match="could not be read"):
+        read_idx(tmp_path / "cut.gz")
+    images = b"\x00\x00\x08\x03" + (3).to_bytes(4, "big") + (28).to_bytes(4, "big") * 2 + bytes(3 * 784)
+    labels = b"\x00\x00\x08\x01" + (3).to_bytes(4, "big") + bytes([1, 2, 3])
+    (tmp_path / "train-images-idx3-ubyte").write_bytes(images)
+    (tmp_path / "train-labels-idx1-ubyte").write_bytes(labels)
+    X, y = load_mnist(tmp_path, n_samples=2, dtype="float64")
+    assert X.shape == (2, 784) and X.dtype == np.float64 and list(y) == [1, 2]
+    with pytest.raises(ValueError, match="n_samples must be a positive integer"):
+        load_mnist(tmp_path, n_samples=-5)
+    with pytest.raises(TypeError, match="floating dtype"):
+        load_mnist(tmp_path, dtype=np.int64)
+
+
+def test_demo_refuses_a_negative_seed(capsys):
+    from skgen.__main__ import main
+
+    assert main(["demo", "--seed", "-1"]) == 2
+    assert "seed must be in [0, 2**32 - 1]" in capsys.readouterr().err
