@@ -52,7 +52,7 @@ def bandwidth(l, m):
 def kde_estimator(l, m):
     """A factory ``trial -> KDEJensenShannon`` with the bandwidth of (l, m) selected once."""
     h = bandwidth(l, m)
-    return lambda trial: KDEJensenShannon(bandwidth=h, random_state=trial)
+    return lambda trial: KDEJensenShannon(bandwidth=h, estimate="plug_in", random_state=trial)
 
 
 def separation_curves(l, m, estimators, *, seed=0, n_trials=N_TRIALS, s_values=S_VALUES):
@@ -117,7 +117,7 @@ def main(argv=None):
         cells = []
         for m in sizes:
             h = bandwidth(l, m)
-            vals = [KDEJensenShannon(bandwidth=h, random_state=t).fit(rng.standard_normal((m, l))).divergence_
+            vals = [KDEJensenShannon(bandwidth=h, estimate="plug_in", random_state=t).fit(rng.standard_normal((m, l))).divergence_
                     for t in range(N_TRIALS)]
             cells.append(f"{np.mean(vals):+.4f}+-{np.std(vals):.4f}")
         print(f"{l:>6} " + " ".join(f"{c:>16}" for c in cells), flush=True)
@@ -131,7 +131,7 @@ def main(argv=None):
             for delta in (0.0, 0.5, 1.0, 2.0, 4.0):
                 p_e = Gaussian(np.r_[delta, np.zeros(l - 1)])
                 truth = monte_carlo_jsd(p_e, Gaussian(np.zeros(l)), 200_000, gen)
-                vals = [KDEJensenShannon(bandwidth=h, random_state=t).fit(p_e.sample(m, gen).numpy()).divergence_
+                vals = [KDEJensenShannon(bandwidth=h, estimate="plug_in", random_state=t).fit(p_e.sample(m, gen).numpy()).divergence_
                         for t in range(10)]
                 print(f"{l:>3} {m:>5} {delta:>6.1f} {truth:>8.4f} {np.mean(vals):>9.4f} {np.std(vals):>7.4f} "
                       f"{np.mean(vals) - truth:>+8.4f}", flush=True)

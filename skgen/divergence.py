@@ -38,6 +38,16 @@ class KDEJensenShannon(BaseEstimator):
         between two sample sets of the target itself, Table 1).
     n_target_samples : int, default=None
         Number of target samples ``z''``; default ``X.shape[0]``.
+    estimate : {"bounded", "plug_in"}, default="bounded"
+        How the KDE densities become a divergence (:func:`~skgen.kde.kde_jsd`'s
+        ``form``). ``"plug_in"`` is eq. 2 as written; its terms are unbounded
+        below, so for data far wider than the bandwidth it falls and can go
+        far below 0 (fitted on ``N(0, I_2)``, ``score(100 Z)`` was above
+        ``score(Z)`` and ``score(1000 Z)`` was +27), and a grid search would
+        prefer the worst codes. ``"bounded"`` writes the same divergence as
+        one expectation over the mixture of both distributions; every term is
+        in ``[0, log 2]`` and the estimate rises with the distance in those
+        cases (see Notes).
     random_state : int, RandomState instance or None, default=None
         Seeds the bandwidth search and the target samples. With an int,
         ``score`` draws the same target samples at every call.
@@ -62,14 +72,23 @@ class KDEJensenShannon(BaseEstimator):
 
     Notes
     -----
-    The estimate is a plug-in and is biased. The KDE is the data smoothed by
+    With ``estimate="bounded"`` the estimate is ``1/2 mean_{z'}[log 2 -
+    H_b(D(z'))] + 1/2 mean_{z''}[log 2 - H_b(D(z''))]`` with ``D = p_e / (p_e +
+    p_t)`` and ``H_b`` the binary entropy: the JSD as an expectation over
+    ``M = (p_e + p_t) / 2``, whose samples are the union of the two sets. Its
+    price is a bias that is never negative: at a perfect match it reads a
+    little above 0 (about +0.003 for 1000 samples in 2-D, where the plug-in
+    reads -0.006). What follows holds for both estimates.
+
+    The estimate is built on a KDE and is biased. The KDE is the data smoothed by
     the kernel, so even data drawn from the target is seen as slightly
     different from it; the KDE evaluated at held-out points is noisy and, by
     Jensen's inequality, its logarithm is biased downward. Both effects shrink
     as ``m`` grows. On identical distributions the estimate is near zero and
     can dip slightly below it; it is not clipped, so that differences between
     estimates (what drives a GEN, and what a grid search compares) stay
-    unbiased by the clipping. It never exceeds ``log 2``. The user guide
+    unbiased by the clipping (the bounded estimate needs no clipping). It
+    never exceeds ``log 2``. The user guide
     reports the bias against a Monte Carlo ground truth.
 
     Examples
@@ -87,13 +106,16 @@ class KDEJensenShannon(BaseEstimator):
         "target": [StrOptions({"normal"}), HasMethods(["log_prob", "sample"]), HasMethods(["fit", "score_samples"])],
         "bandwidth": [Interval(Real, 0, None, closed="neither"), StrOptions({"auto"})],
         "n_target_samples": [Interval(Integral, 1, None, closed="left"), None],
+        "estimate": [StrOptions({"bounded", "plug_in"})],
         "random_state": ["random_state"],
     }
 
-    def __init__(self, *, target="normal", bandwidth="auto", n_target_samples=None, random_state=None):
+    def __init__(self, *, target="normal", bandwidth="auto", n_target_samples=None, estimate="bounded",
+                 random_state=None):
         self.target = target
         self.bandwidth = bandwidth
         self.n_target_samples = n_target_samples
+        self.estimate = estimate
         self.random_state = random_state
 
     @unfitted_on_error
@@ -127,7 +149,7 @@ class KDEJensenShannon(BaseEstimator):
         Z = as_tensor(X)
         z_t = self.target_.sample(self.n_target_samples_, generator, dtype=Z.dtype)
         with torch.no_grad():
-            return float(kde_jsd(Z, self.target_, self.bandwidth_, target_samples=z_t))
+            return float(kde_jsd(Z, self.target_, self.bandwidth_, target_samples=z_t, form=self.estimate))
 
     def score(self, X, y=None):
         """Negative JSD between the distribution of ``X`` and the target.

@@ -427,7 +427,21 @@ def _jsd_from_log_densities(log_pe_e, log_pt_e, log_pe_t, log_pt_t):
     return _LOG2 - 0.5 * (loss_e + loss_t)
 
 
-def kde_jsd(centres, target, bandwidth, *, target_samples, queries=None, chunk_size=None):
+def _jsd_bounded_from_log_densities(log_pe_e, log_pt_e, log_pe_t, log_pt_t):
+    # JSD = E_M[log 2 - H_b(D)], M = (p_e + p_t) / 2, D = p_e / (p_e + p_t), H_b the binary entropy:
+    # averaged over both sample sets (half each is a sample of M), every term is in [0, log 2].
+    def term(logit):  # logit = log p_e - log p_t, so D = sigmoid(logit)
+        D = torch.sigmoid(logit)
+        entropy = D * F.softplus(-logit) + (1 - D) * F.softplus(logit)
+        return (_LOG2 - entropy).mean()
+
+    return (0.5 * (term(log_pe_e - log_pt_e) + term(log_pe_t - log_pt_t))).clamp(0.0, _LOG2)  # rounding
+
+
+_JSD_FORMS = {"plug_in": _jsd_from_log_densities, "bounded": _jsd_bounded_from_log_densities}
+
+
+def kde_jsd(centres, target, bandwidth, *, target_samples, queries=None, chunk_size=None, form="plug_in"):
     """KDE estimate of the Jensen-Shannon divergence of eq. 2, in nats.
 
     ``JSD = 1/2 E_{z'~p_e}[log 2 p_e/(p_e+p_t)] + 1/2 E_{z''~p_t}[log 2 p_t/(p_e+p_t)]``
@@ -456,16 +470,31 @@ def kde_jsd(centres, target, bandwidth, *, target_samples, queries=None, chunk_s
         leave-one-out, so that no point sees its own kernel.
     chunk_size : int, default=None
         See :func:`log_kde`.
+    form : {"plug_in", "bounded"}, default="plug_in"
+        ``"plug_in"`` is eq. 2 as written: each expectation of a log ratio
+        over its own samples. A log ratio is unbounded below, so a few
+        samples where the KDE badly underestimates ``p_e`` (a cloud far wider
+        than the bandwidth) can drive the estimate far below 0. ``"bounded"``
+        uses the same divergence written as one expectation over the mixture
+        ``M = (p_e + p_t) / 2``, ``JSD = E_M[log 2 - H_b(D)]`` with ``D = p_e
+        / (p_e + p_t)`` and ``H_b`` the binary entropy, estimated on the
+        union of both sample sets: every term lies in ``[0, log 2]``, so is
+        the estimate, and it grows with the distance between the
+        distributions in the cases where the plug-in turns back. Its cost: it
+        is never below 0, so at a perfect match its bias is positive (about
+        +0.003 for 1000 samples in 2-D, where the plug-in reads -0.006).
 
     Returns
     -------
     jsd : torch.Tensor, 0-d
         Differentiable in the samples and the bandwidth.
     """
+    if form not in _JSD_FORMS:
+        raise ValueError(f"form must be one of {sorted(_JSD_FORMS)}, got {form!r}.")
     log_pe_e, log_pt_e, log_pe_t, log_pt_t = _jsd_log_densities(
         centres, target, bandwidth, target_samples, queries, chunk_size
     )
-    return _jsd_from_log_densities(log_pe_e, log_pt_e, log_pe_t, log_pt_t)
+    return _JSD_FORMS[form](log_pe_e, log_pt_e, log_pe_t, log_pt_t)
 
 
 def _jsd_log_densities(centres, target, bandwidth, target_samples, queries, chunk_size):

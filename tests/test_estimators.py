@@ -47,7 +47,7 @@ def test_jsd_rises_with_separation_figure1(h_5_1000):
     for s in range(7):
         for trial in range(20):
             X = _whitened_two_modes(s, 1000, 5, rng)
-            est = KDEJensenShannon(bandwidth=h_5_1000, random_state=trial).fit(X)
+            est = KDEJensenShannon(bandwidth=h_5_1000, estimate="plug_in", random_state=trial).fit(X)
             s_values.append(s)
             estimates.append(est.divergence_)
     estimates = np.asarray(estimates)
@@ -62,13 +62,17 @@ def test_jsd_rises_with_separation_figure1(h_5_1000):
 def test_identical_distributions_give_near_zero(h_5_1000):
     rng = np.random.RandomState(1)
     values = [
-        KDEJensenShannon(bandwidth=h_5_1000, random_state=i).fit(rng.standard_normal((1000, 5))).divergence_
-        for i in range(5)
+        KDEJensenShannon(bandwidth=h_5_1000, estimate="plug_in", random_state=i).fit(rng.standard_normal((1000, 5)))
+        .divergence_ for i in range(5)
     ]
     # near 0 on the scale of log 2; the plug-in is biased slightly below 0 here
     # (about -0.025 nats at l=5, m=1000) and is deliberately not clipped.
     assert np.all(np.abs(values) < 0.05)
     assert np.mean(values) < 0
+    # the bounded estimate is never below 0: its bias at a perfect match is positive, and small
+    bounded = [KDEJensenShannon(bandwidth=h_5_1000, random_state=i).fit(rng.standard_normal((1000, 5))).divergence_
+               for i in range(5)]
+    assert np.all((np.asarray(bounded) >= 0) & (np.asarray(bounded) < 0.05))
 
 
 def test_disjoint_distributions_approach_log2():

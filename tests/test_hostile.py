@@ -204,3 +204,16 @@ def test_demo_refuses_a_negative_seed(capsys):
 
     assert main(["demo", "--seed", "-1"]) == 2
     assert "seed must be in [0, 2**32 - 1]" in capsys.readouterr().err
+
+
+# -- 5. a divergence score that model selection can trust ---------------------------------------------
+def test_divergence_score_falls_as_the_codes_move_away_from_the_target():
+    Z = np.random.RandomState(0).normal(size=(1000, 2))
+    est = KDEJensenShannon(random_state=0).fit(Z)
+    wider = [est.score(a * Z) for a in (1.0, 2.0, 5.0, 10.0, 100.0, 1000.0)]
+    narrower = [est.score(a * Z) for a in (1.0, 0.5, 0.1, 0.01)]
+    assert all(np.diff(wider) < 0) and all(np.diff(narrower) < 0)
+    assert all(-np.log(2) <= s <= 0 for s in wider + narrower)
+    # the paper's plug-in, one parameter away, is what turned back
+    plug_in = KDEJensenShannon(estimate="plug_in", random_state=0).fit(Z)
+    assert plug_in.score(100 * Z) > plug_in.score(10 * Z)
