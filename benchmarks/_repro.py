@@ -34,6 +34,7 @@ import warnings
 
 import numpy as np
 import torch
+from sklearn.preprocessing import FunctionTransformer
 
 from skgen import EntropyScorer, GENAutoencoder, jsd_bandwidth
 from skgen.datasets import load_mnist
@@ -49,26 +50,33 @@ ARCHITECTURE = {"hidden_layer_sizes": (512, 256), "batch_size": 64}
 _GEN_DEFAULTS = GENAutoencoder().get_params()
 TRAINING = {key: _GEN_DEFAULTS[key] for key in ("learning_rate", "max_iter", "tol", "n_iter_no_change")}
 
-MODEL_NAMES = {"GEN": "GEN (skgen defaults)", "AAE": "AAE", "VAE": "VAE (Bernoulli)",
-               "AE": "plain AE (jsd_weight=0)"}
+MODEL_NAMES = {"GEN": "GEN (skgen defaults)", "AAE": "AAE", "VAE": "VAE (Bernoulli)", "AE": "plain AE (jsd_weight=0)"}
 
 
 # -- command line, header and footer ----------------------------------------------
 def make_parser(doc, mnist=True):
     """An ArgumentParser with the options every reproduction script takes."""
     # "resolve": a script may redefine one of these options (its definition wins)
-    parser = argparse.ArgumentParser(description=doc, formatter_class=argparse.RawDescriptionHelpFormatter,
-                                     conflict_handler="resolve")
-    parser.add_argument("--quick", action="store_true", help="a few minutes on 2 CPU cores instead of the paper's protocol")
+    parser = argparse.ArgumentParser(
+        description=doc, formatter_class=argparse.RawDescriptionHelpFormatter, conflict_handler="resolve"
+    )
+    parser.add_argument(
+        "--quick", action="store_true", help="a few minutes on 2 CPU cores instead of the paper's protocol"
+    )
     parser.add_argument("--out", default=DEFAULT_OUT, help=f"folder for the PNGs and JSON (default {DEFAULT_OUT})")
     parser.add_argument("--device", default="auto", help="auto | cpu | cuda | cuda:N (default auto)")
     parser.add_argument("--seed", type=int, default=0, help="first random seed (default 0)")
-    parser.add_argument("--threads", type=int, default=0,
-                        help="cap torch's and BLAS's CPU threads (default 0: leave them as they are); on a "
-                             "2-core machine shared with other jobs, --threads 1 trained GEN 15x faster than 2")
+    parser.add_argument(
+        "--threads",
+        type=int,
+        default=0,
+        help="cap torch's and BLAS's CPU threads (default 0: leave them as they are); on a "
+        "2-core machine shared with other jobs, --threads 1 trained GEN 15x faster than 2",
+    )
     if mnist:
-        parser.add_argument("--mnist", default=DEFAULT_MNIST,
-                            help=f"folder with the MNIST IDX files (default {DEFAULT_MNIST})")
+        parser.add_argument(
+            "--mnist", default=DEFAULT_MNIST, help=f"folder with the MNIST IDX files (default {DEFAULT_MNIST})"
+        )
     return parser
 
 
@@ -154,8 +162,14 @@ def make_model(kind, *, latent_dim=8, max_iter=None, random_state=None, device="
         extra = {"likelihood": "bernoulli"}
     else:
         raise ValueError(f"unknown model kind {kind!r}; expected GEN, AE, AAE or VAE.")
-    params = {**ARCHITECTURE, **TRAINING, "latent_dim": latent_dim, "random_state": random_state,
-              "device": device, **extra}
+    params = {
+        **ARCHITECTURE,
+        **TRAINING,
+        "latent_dim": latent_dim,
+        "random_state": random_state,
+        "device": device,
+        **extra,
+    }
     if max_iter is not None:
         params["max_iter"] = max_iter
     accepted = cls().get_params()
@@ -185,11 +199,6 @@ def reconstruction_mse(model, X):
     return float(np.sum(out) / X.size)
 
 
-class _Identity:
-    def transform(self, X):
-        return X
-
-
 def latent_entropy(model, X):
     """Table 2's metric: KDE entropy (nats) of the whitened codes of X (nan if they cannot be whitened)."""
     try:
@@ -201,7 +210,7 @@ def latent_entropy(model, X):
 
 def normal_entropy(n, latent_dim, rng):
     """The same metric on ``n`` draws from N(0, I_l) (Table 2's reference row)."""
-    return float(EntropyScorer()(_Identity(), rng.standard_normal((n, latent_dim))))
+    return float(EntropyScorer()(FunctionTransformer(), rng.standard_normal((n, latent_dim))))
 
 
 def fmt(mean, std, digits=3):
@@ -237,9 +246,14 @@ class FeatureNet(torch.nn.Module):
     def __init__(self, n_features=128):
         super().__init__()
         self.body = torch.nn.Sequential(
-            torch.nn.Linear(784, 512), torch.nn.ReLU(), torch.nn.Dropout(0.2),
-            torch.nn.Linear(512, 256), torch.nn.ReLU(), torch.nn.Dropout(0.2),
-            torch.nn.Linear(256, n_features), torch.nn.ReLU(),
+            torch.nn.Linear(784, 512),
+            torch.nn.ReLU(),
+            torch.nn.Dropout(0.2),
+            torch.nn.Linear(512, 256),
+            torch.nn.ReLU(),
+            torch.nn.Dropout(0.2),
+            torch.nn.Linear(256, n_features),
+            torch.nn.ReLU(),
         )
         self.head = torch.nn.Linear(n_features, 10)
 
@@ -256,8 +270,9 @@ class FeatureNet(torch.nn.Module):
     def predict(self, X, device="cpu"):
         self.eval()
         X = torch.as_tensor(X, dtype=torch.float32)
-        return torch.cat([self.forward(X[i : i + 4096].to(device)).argmax(1).cpu()
-                          for i in range(0, len(X), 4096)]).numpy()
+        return torch.cat(
+            [self.forward(X[i : i + 4096].to(device)).argmax(1).cpu() for i in range(0, len(X), 4096)]
+        ).numpy()
 
 
 def train_feature_net(X, y, *, epochs=10, seed=0, device="cpu", n_features=128):
@@ -294,8 +309,10 @@ def tile(images, n_cols, side=None, pad=1):
     canvas = np.full((n_rows * (side + pad) + pad, n_cols * (side + pad) + pad), 0.5)
     for k, img in enumerate(images):
         r, c = divmod(k, n_cols)
-        canvas[pad + r * (side + pad): pad + r * (side + pad) + side,
-               pad + c * (side + pad): pad + c * (side + pad) + side] = img
+        canvas[
+            pad + r * (side + pad) : pad + r * (side + pad) + side,
+            pad + c * (side + pad) : pad + c * (side + pad) + side,
+        ] = img
     return canvas
 
 
@@ -308,8 +325,9 @@ def save_grids(path, panels, n_cols, suptitle=None, panel_width=4.0):
 
     canvases = {title: tile(imgs, n_cols) for title, imgs in panels.items()}
     aspect = max(c.shape[0] / c.shape[1] for c in canvases.values())
-    fig, axes = plt.subplots(1, len(canvases), figsize=(panel_width * len(canvases), panel_width * aspect + 0.6),
-                             squeeze=False)
+    fig, axes = plt.subplots(
+        1, len(canvases), figsize=(panel_width * len(canvases), panel_width * aspect + 0.6), squeeze=False
+    )
     for ax, (title, canvas) in zip(axes[0], canvases.items()):
         ax.imshow(canvas, cmap="gray", vmin=0, vmax=1, interpolation="nearest")
         ax.set_title(title, fontsize=10)

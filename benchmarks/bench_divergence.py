@@ -102,8 +102,10 @@ def main(argv=None):
     for i, s in enumerate(S_VALUES):
         row = est[i]
         print(f"{s:>3} {row.mean():>9.4f} {row.std():>7.4f} {row.min():>8.4f} {row.max():>8.4f}")
-    print(f"Pearson correlation of s and the estimate: {r:.3f} (acceptance >= 0.85: "
-          f"{'ok' if r >= 0.85 else 'XX'}); largest value {est.max():.4f} <= log 2 = {math.log(2):.4f}\n")
+    print(
+        f"Pearson correlation of s and the estimate: {r:.3f} (acceptance >= 0.85: "
+        f"{'ok' if r >= 0.85 else 'XX'}); largest value {est.max():.4f} <= log 2 = {math.log(2):.4f}\n"
+    )
 
     print("2. Figure 1, lower panel: Pearson correlation (s, KDE JSD), 20 trials x 7 separations")
     print(f"{HEADER:>6} " + " ".join(f"{m:>7}" for m in sizes))
@@ -117,8 +119,12 @@ def main(argv=None):
         cells = []
         for m in sizes:
             h = bandwidth(l, m)
-            vals = [KDEJensenShannon(bandwidth=h, estimate="plug_in", random_state=t).fit(rng.standard_normal((m, l))).divergence_
-                    for t in range(N_TRIALS)]
+            vals = [
+                KDEJensenShannon(bandwidth=h, estimate="plug_in", random_state=t)
+                .fit(rng.standard_normal((m, l)))
+                .divergence_
+                for t in range(N_TRIALS)
+            ]
             cells.append(f"{np.mean(vals):+.4f}+-{np.std(vals):.4f}")
         print(f"{l:>6} " + " ".join(f"{c:>16}" for c in cells), flush=True)
 
@@ -131,10 +137,17 @@ def main(argv=None):
             for delta in (0.0, 0.5, 1.0, 2.0, 4.0):
                 p_e = Gaussian(np.r_[delta, np.zeros(l - 1)])
                 truth = monte_carlo_jsd(p_e, Gaussian(np.zeros(l)), 200_000, gen)
-                vals = [KDEJensenShannon(bandwidth=h, estimate="plug_in", random_state=t).fit(p_e.sample(m, gen).numpy()).divergence_
-                        for t in range(10)]
-                print(f"{l:>3} {m:>5} {delta:>6.1f} {truth:>8.4f} {np.mean(vals):>9.4f} {np.std(vals):>7.4f} "
-                      f"{np.mean(vals) - truth:>+8.4f}", flush=True)
+                vals = [
+                    KDEJensenShannon(bandwidth=h, estimate="plug_in", random_state=t)
+                    .fit(p_e.sample(m, gen).numpy())
+                    .divergence_
+                    for t in range(10)
+                ]
+                print(
+                    f"{l:>3} {m:>5} {delta:>6.1f} {truth:>8.4f} {np.mean(vals):>9.4f} {np.std(vals):>7.4f} "
+                    f"{np.mean(vals) - truth:>+8.4f}",
+                    flush=True,
+                )
     print(f"\ntotal {time.perf_counter() - t_start:.0f} s")
 
 

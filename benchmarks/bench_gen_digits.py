@@ -34,8 +34,17 @@ from sklearn.svm import OneClassSVM
 
 from skgen import EntropyScorer, GENAutoencoder
 
-PAPER = dict(jsd_weight=0.01, reconstruction="sum", kde_refresh="full", kde_refresh_every=10,
-             jsd_form="saturating", density_floor=None, decoder_fraction=0.0, learning_rate=2e-4, beta1=0.5)
+PAPER = dict(
+    jsd_weight=0.01,
+    reconstruction="sum",
+    kde_refresh="full",
+    kde_refresh_every=10,
+    jsd_form="saturating",
+    density_floor=None,
+    decoder_fraction=0.0,
+    learning_rate=2e-4,
+    beta1=0.5,
+)
 CONFIGS = (
     ("jsd_weight=0", dict(jsd_weight=0.0)),
     ("GEN defaults", {}),
@@ -68,9 +77,17 @@ def _fit_one(job):
     ev = np.linalg.eigvalsh(np.cov(Z.T))
     jsd = np.asarray(est.history_["jsd"])
     seconds = np.asarray(est.history_["seconds"])
-    return dict(name=name, seed=seed, entropy=EntropyScorer()(est, X), rec=rec,
-                norm=float(np.linalg.norm(Z, axis=1).max() / radius), emin=ev.min(), emax=ev.max(),
-                target_var=1 - est.bandwidth_**2, sec=float(np.median(seconds[~np.isnan(jsd)])))
+    return dict(
+        name=name,
+        seed=seed,
+        entropy=EntropyScorer()(est, X),
+        rec=rec,
+        norm=float(np.linalg.norm(Z, axis=1).max() / radius),
+        emin=ev.min(),
+        emax=ev.max(),
+        target_var=1 - est.bandwidth_**2,
+        sec=float(np.median(seconds[~np.isnan(jsd)])),
+    )
 
 
 def structure(epochs, seeds, jobs):
@@ -78,24 +95,32 @@ def structure(epochs, seeds, jobs):
     rng = np.random.RandomState(0)
     ref = np.mean([EntropyScorer()(FunctionTransformer(), rng.standard_normal((len(X), 8))) for _ in range(5)])
     print(f"1. Latent structure, {len(X)} samples, {epochs} epochs, means over {seeds} seeds")
-    print(f"   entropy of an equally large N(0, I_8) sample: {ref:.3f} nats; norm/R: largest code norm over the "
-          "radius holding all but 1e-6 of N(0, (1 - h^2) I)")
-    print(f"{'model':>27} {'entropy':>8} {'gap':>6} {'max gap':>7} {'norm/R':>6} {'recon':>8} {'ratio':>6} "
-          f"{'eig min..max':>13} {'1-h^2':>6} {'s/epoch':>8}")
+    print(
+        f"   entropy of an equally large N(0, I_8) sample: {ref:.3f} nats; norm/R: largest code norm over the "
+        "radius holding all but 1e-6 of N(0, (1 - h^2) I)"
+    )
+    print(
+        f"{'model':>27} {'entropy':>8} {'gap':>6} {'max gap':>7} {'norm/R':>6} {'recon':>8} {'ratio':>6} "
+        f"{'eig min..max':>13} {'1-h^2':>6} {'s/epoch':>8}"
+    )
     work = [(name, cfg, seed, epochs) for name, cfg in CONFIGS for seed in range(seeds)]
     with ProcessPoolExecutor(jobs) as pool:
         rows = list(pool.map(_fit_one, work))
     base_rec = None
     for name, _ in CONFIGS:
         rs = [r for r in rows if r["name"] == name]
-        mean = {k: float(np.mean([r[k] for r in rs])) for k in ("entropy", "rec", "norm", "emin", "emax",
-                                                                  "target_var", "sec")}
+        mean = {
+            k: float(np.mean([r[k] for r in rs]))
+            for k in ("entropy", "rec", "norm", "emin", "emax", "target_var", "sec")
+        }
         base_rec = mean["rec"] if base_rec is None else base_rec
         gaps = [ref - r["entropy"] for r in rs]
-        print(f"{name:>27} {mean['entropy']:>8.3f} {np.mean(gaps):>6.3f} {max(gaps):>7.3f} "
-              f"{max(r['norm'] for r in rs):>6.2f} {mean['rec']:>8.5f} {mean['rec'] / base_rec:>6.2f} "
-              f"{mean['emin']:>6.2f}..{mean['emax']:<6.2f} {mean['target_var']:>6.2f} {mean['sec']:>8.3f}",
-              flush=True)
+        print(
+            f"{name:>27} {mean['entropy']:>8.3f} {np.mean(gaps):>6.3f} {max(gaps):>7.3f} "
+            f"{max(r['norm'] for r in rs):>6.2f} {mean['rec']:>8.5f} {mean['rec'] / base_rec:>6.2f} "
+            f"{mean['emin']:>6.2f}..{mean['emax']:<6.2f} {mean['target_var']:>6.2f} {mean['sec']:>8.3f}",
+            flush=True,
+        )
 
 
 def novelty(X, y, epochs):

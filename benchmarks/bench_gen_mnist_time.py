@@ -19,8 +19,8 @@ Usage::
 
 import time
 
-import numpy as np
 import _repro
+import numpy as np
 
 from skgen import GENAutoencoder, jsd_bandwidth
 
@@ -29,22 +29,29 @@ def main(argv=None):
     parser = _repro.make_parser(__doc__)
     parser.add_argument("--n", type=int, default=10000)
     parser.add_argument("--epochs", type=int, default=3)
-    parser.add_argument("--skip-every-minibatch", action="store_true",
-                        help="leave out the full refresh after every minibatch (minutes per epoch at n = 60000)")
+    parser.add_argument(
+        "--skip-every-minibatch",
+        action="store_true",
+        help="leave out the full refresh after every minibatch (minutes per epoch at n = 60000)",
+    )
     args = parser.parse_args(argv)
     run = _repro.Run(args, "GEN epoch time at MNIST scale")
     X, _ = _repro.load_mnist(args.mnist, n_samples=args.n)
     m = min(10000, len(X))
     t0 = time.perf_counter()
     jsd_bandwidth(8, m, random_state=0)
-    print(f"MNIST {X.shape}, m = {m}, batch 64, {args.epochs} epochs each; "
-          f"bandwidth search for (l=8, m={m}): {time.perf_counter() - t0:.1f} s")
+    print(
+        f"MNIST {X.shape}, m = {m}, batch 64, {args.epochs} epochs each; "
+        f"bandwidth search for (l=8, m={m}): {time.perf_counter() - t0:.1f} s"
+    )
     print(f"{'configuration':>38} {'epoch s':>8} {'vs jsd_weight=0':>16} {'set-up s':>9}")
     base = None
     # decoder_fraction=0: every timed epoch trains the encoder
-    configs = [("jsd_weight=0", dict(jsd_weight=0.0)),
-               ("defaults (snapshot, k_b = m / 64)", {}),
-               ("paper: full refresh every 10", dict(kde_refresh="full", kde_refresh_every=10))]
+    configs = [
+        ("jsd_weight=0", dict(jsd_weight=0.0)),
+        ("defaults (snapshot, k_b = m / 64)", {}),
+        ("paper: full refresh every 10", dict(kde_refresh="full", kde_refresh_every=10)),
+    ]
     if not args.skip_every_minibatch:
         configs.append(("full refresh every minibatch", dict(kde_refresh="full", kde_refresh_every=1)))
     for name, cfg in configs:

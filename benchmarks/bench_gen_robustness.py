@@ -120,8 +120,12 @@ def fit_one(job):
         params.update(n_kde_samples=job["m"], **job["params"])
     if job.get("epochs"):
         params["max_iter"] = job["epochs"]
-    model = _repro.make_model("GEN", **{k: v for k, v in params.items() if k not in ("random_state", "device")},
-                              random_state=job["seed"], device="cpu")
+    model = _repro.make_model(
+        "GEN",
+        **{k: v for k, v in params.items() if k not in ("random_state", "device")},
+        random_state=job["seed"],
+        device="cpu",
+    )
     t0 = time.perf_counter()
     model.fit(X_train)
     return {**job, **measure(model, X_train, X_test, time.perf_counter() - t0), "n_train": len(X_train)}
@@ -133,11 +137,15 @@ def summarise(rows, label_keys, gap_bar):
     cases = {}
     for r in rows:
         if r["kind"] == "GEN":
-            cases.setdefault(tuple(r[k] if not isinstance(r[k], list) else tuple(r[k]) for k in label_keys), []).append(r)
+            cases.setdefault(tuple(r[k] if not isinstance(r[k], list) else tuple(r[k]) for k in label_keys), []).append(
+                r
+            )
     ref = {}
     fails = []
-    header = (f"{'case':>38} {'gap (per seed)':>22} {'norm/R':>7} {'test n/R':>8} {'rec':>6} {'test rec':>8} "
-              f"{'hist':>5} {'time':>5} {'epochs':>6}")
+    header = (
+        f"{'case':>38} {'gap (per seed)':>22} {'norm/R':>7} {'test n/R':>8} {'rec':>6} {'test rec':>8} "
+        f"{'hist':>5} {'time':>5} {'epochs':>6}"
+    )
     print(header)
     for key, rs in cases.items():
         gaps, norms, tnorms, recs, trecs, hists, times = [], [], [], [], [], [], []
@@ -154,12 +162,19 @@ def summarise(rows, label_keys, gap_bar):
             hists.append(r["hist"])
             times.append(r["epoch_s"] / base["epoch_s"])
         label = " ".join(str(k) for k in key)
-        print(f"{label:>38} {' '.join(f'{g:+.3f}' for g in gaps):>22} {max(norms):>7.2f} {max(tnorms):>8.2f} "
-              f"{max(recs):>6.2f} "
-              f"{max(trecs):>8.2f} {max(hists, key=lambda v: abs(v - 1)):>5.2f} {np.median(times):>5.2f} "
-              f"{int(np.median([r['n_iter'] for r in rs])):>6d}", flush=True)
-        for what, value, bar in (("gap", max(gaps), gap_bar), ("norm/R", max(norms), BARS["norm"]),
-                                 ("rec", max(recs), BARS["rec"]), ("test rec", max(trecs), BARS["rec"])):
+        print(
+            f"{label:>38} {' '.join(f'{g:+.3f}' for g in gaps):>22} {max(norms):>7.2f} {max(tnorms):>8.2f} "
+            f"{max(recs):>6.2f} "
+            f"{max(trecs):>8.2f} {max(hists, key=lambda v: abs(v - 1)):>5.2f} {np.median(times):>5.2f} "
+            f"{int(np.median([r['n_iter'] for r in rs])):>6d}",
+            flush=True,
+        )
+        for what, value, bar in (
+            ("gap", max(gaps), gap_bar),
+            ("norm/R", max(norms), BARS["norm"]),
+            ("rec", max(recs), BARS["rec"]),
+            ("test rec", max(trecs), BARS["rec"]),
+        ):
             if not value <= bar:
                 fails.append(f"{label}: {what} {value:.3f} > {bar}")
     return fails
@@ -174,10 +189,19 @@ def tabular(args, run):
                     base = dict(data=data, scaler=scaler, width=list(width), seed=seed, epochs=args.epochs)
                     jobs.append({**base, "kind": "AE", "m": None, "params": {}})
                     for m in ("n", TABULAR_M[data]):
-                        jobs.append({**base, "kind": "GEN", "m": 10**9 if m == "n" else m, "m_label": f"m={m}",
-                                     "params": args.params})
-    print(f"\nTabular: {len(jobs)} fits on {args.jobs} processes (one torch thread each); "
-          f"GEN parameters {args.params or 'defaults'}")
+                        jobs.append(
+                            {
+                                **base,
+                                "kind": "GEN",
+                                "m": 10**9 if m == "n" else m,
+                                "m_label": f"m={m}",
+                                "params": args.params,
+                            }
+                        )
+    print(
+        f"\nTabular: {len(jobs)} fits on {args.jobs} processes (one torch thread each); "
+        f"GEN parameters {args.params or 'defaults'}"
+    )
     with ProcessPoolExecutor(args.jobs) as pool:
         rows = list(pool.map(fit_one, jobs))
     fails = summarise(rows, ("data", "scaler", "width", "m_label"), BARS["gap"])
@@ -196,22 +220,35 @@ def mnist(args, run):
         t0 = time.perf_counter()
         jsd_bandwidth(8, m, random_state=0)
         search = time.perf_counter() - t0
-        print(f"\nMNIST n = {n}, m = {m}, {args.mnist_epochs} epochs (bandwidth search {search:.1f} s, "
-              "not counted in the epoch times)", flush=True)
+        print(
+            f"\nMNIST n = {n}, m = {m}, {args.mnist_epochs} epochs (bandwidth search {search:.1f} s, "
+            "not counted in the epoch times)",
+            flush=True,
+        )
         for seed in range(args.seed, args.seed + args.mnist_seeds):
             for kind in ("AE", "GEN"):
                 extra = {"jsd_weight": 0.0} if kind == "AE" else {"n_kde_samples": m, **args.params}
-                model = _repro.make_model("GEN", max_iter=args.mnist_epochs, random_state=seed,
-                                          device=args.device, **extra)
+                model = _repro.make_model(
+                    "GEN", max_iter=args.mnist_epochs, random_state=seed, device=args.device, **extra
+                )
                 t0 = time.perf_counter()
                 model.fit(X_train)
-                row = {"data": f"mnist{n}", "scaler": "[0,1]", "width": [512, 256], "seed": seed, "kind": kind,
-                       "m_label": f"m={m}", "n_train": n,
-                       **measure(model, X_train, X_test, time.perf_counter() - t0)}
+                row = {
+                    "data": f"mnist{n}",
+                    "scaler": "[0,1]",
+                    "width": [512, 256],
+                    "seed": seed,
+                    "kind": kind,
+                    "m_label": f"m={m}",
+                    "n_train": n,
+                    **measure(model, X_train, X_test, time.perf_counter() - t0),
+                }
                 rows.append(row)
-                print(f"  {kind} seed {seed}: fit {row['fit_s']:.0f} s, epoch {row['epoch_s']:.2f} s, "
-                      f"{row['n_iter']} epochs, train MSE {row['rec']:.5f}, test MSE {row['test_rec']:.5f}",
-                      flush=True)
+                print(
+                    f"  {kind} seed {seed}: fit {row['fit_s']:.0f} s, epoch {row['epoch_s']:.2f} s, "
+                    f"{row['n_iter']} epochs, train MSE {row['rec']:.5f}, test MSE {row['test_rec']:.5f}",
+                    flush=True,
+                )
     fails += summarise(rows, ("data", "m_label"), BARS["gap_mnist"])
     for r in rows:
         if r["kind"] == "GEN":
@@ -231,8 +268,12 @@ def main(argv=None):
     parser.add_argument("--mnist-sizes", type=int, nargs="+", default=[10000, 60000])
     parser.add_argument("--mnist-epochs", type=int, default=None, help="MNIST epochs (default: GEN's max_iter)")
     parser.add_argument("--mnist-seeds", type=int, default=1)
-    parser.add_argument("--params", type=json.loads, default={},
-                        help="GEN parameters to override, as JSON (to try other settings; default none)")
+    parser.add_argument(
+        "--params",
+        type=json.loads,
+        default={},
+        help="GEN parameters to override, as JSON (to try other settings; default none)",
+    )
     args = parser.parse_args(argv)
     run = _repro.Run(args, "GEN robustness: defaults on data they were not tuned on")
     rows, fails = [], []
@@ -246,8 +287,13 @@ def main(argv=None):
         fails += f
     print("\nBars: gap <= 0.15 (MNIST 0.1), norm/R <= 1.5, rec and test rec <= 1.15, MNIST epoch time <= 2.0")
     print("all bars met" if not fails else "missed:\n  " + "\n  ".join(fails))
-    run.footer([run.write_json("gen_robustness.json", {"args": {k: v for k, v in vars(args).items()},
-                                                       "rows": rows, "missed": fails})])
+    run.footer(
+        [
+            run.write_json(
+                "gen_robustness.json", {"args": {k: v for k, v in vars(args).items()}, "rows": rows, "missed": fails}
+            )
+        ]
+    )
 
 
 if __name__ == "__main__":

@@ -60,14 +60,17 @@ _MALLOC_TUNED = {"MALLOC_TRIM_THRESHOLD_": str(2**30), "MALLOC_MMAP_THRESHOLD_":
 
 def loss_benchmark_children():
     print("1. JSD loss + gradient, minibatch 64 vs m = 10000 centres, l = 8, float32 (ms)")
-    print(f"{'malloc':>8} {'threads':>8} {'matmul+exp':>11} {'skgen':>8} {'ratio':>6} {'naive autograd':>15} {'ratio':>6}")
+    print(
+        f"{'malloc':>8} {'threads':>8} {'matmul+exp':>11} {'skgen':>8} {'ratio':>6} {'naive autograd':>15} {'ratio':>6}"
+    )
     import os
 
     for label, extra in (("default", {}), ("tuned", _MALLOC_TUNED)):
         env = {k: v for k, v in os.environ.items() if not k.startswith("MALLOC_")}
         env.update(extra)
-        res = subprocess.run([sys.executable, __file__, "--loss-only"], env=env, capture_output=True,
-                             text=True, check=True)
+        res = subprocess.run(
+            [sys.executable, __file__, "--loss-only"], env=env, capture_output=True, text=True, check=True
+        )
         for line in res.stdout.splitlines():
             print(f"{label:>8} {line}")
 
@@ -94,8 +97,12 @@ def loss_benchmark():
 
         def naive():
             q = z.clone().requires_grad_()
-            log_pe = torch.logsumexp(-torch.cdist(q, centres) ** 2 / (2 * h * h), 1) - math.log(10000) \
-                - 8 * math.log(h) - 4 * math.log(2 * math.pi)
+            log_pe = (
+                torch.logsumexp(-(torch.cdist(q, centres) ** 2) / (2 * h * h), 1)
+                - math.log(10000)
+                - 8 * math.log(h)
+                - 4 * math.log(2 * math.pi)
+            )
             log_pt = target.log_prob(q)
             (log_pe - torch.logaddexp(log_pe, log_pt)).mean().backward()
 
@@ -103,8 +110,10 @@ def loss_benchmark():
         t_ref = min(timeit(reference_nm), timeit(reference_mn)) * 1e3
         t_ours, t_naive = (timeit(f) * 1e3 for f in (ours, naive))
         rows[threads] = (t_ref, t_ours, t_naive)
-        print(f"{threads:>8} {t_ref:>11.3f} {t_ours:>8.3f} {t_ours / t_ref:>6.2f} {t_naive:>15.3f} {t_naive / t_ref:>6.1f}",
-              flush=True)
+        print(
+            f"{threads:>8} {t_ref:>11.3f} {t_ours:>8.3f} {t_ours / t_ref:>6.2f} {t_naive:>15.3f} {t_naive / t_ref:>6.1f}",
+            flush=True,
+        )
     torch.set_num_threads(2)
     return rows
 
@@ -119,7 +128,7 @@ def naive_bandwidth(l, m, n_trials, seed):
         lpt_e = -0.5 * (Ze**2).sum(1) - 0.5 * l * math.log(2 * math.pi)
         lpt_t = -0.5 * (Zt**2).sum(1) - 0.5 * l * math.log(2 * math.pi)
 
-        def deriv(h):
+        def deriv(h, De=De, Dt=Dt, lpt_e=lpt_e, lpt_t=lpt_t):
             out = 0.0
             for D, lpt, sign in ((De, lpt_e, 1), (Dt, lpt_t, -1)):
                 logits = -D / (2 * h * h)
@@ -153,9 +162,11 @@ def table1_benchmark(full):
         naive = {c: naive_bandwidth(*c, 10, 0) for c in cells}
         t_naive = time.perf_counter() - t0
     diff = max(abs(ours[c] - naive[c]) for c in cells)
-    print(f"   cells with m in {sizes} ({len(cells) * 10} searches): skgen {t_ours:.1f} s, straightforward "
-          f"numpy float64 {t_naive:.1f} s, speed-up {t_naive / t_ours:.1f}x "
-          f"(different samples: max |h diff| {diff:.3f})")
+    print(
+        f"   cells with m in {sizes} ({len(cells) * 10} searches): skgen {t_ours:.1f} s, straightforward "
+        f"numpy float64 {t_naive:.1f} s, speed-up {t_naive / t_ours:.1f}x "
+        f"(different samples: max |h diff| {diff:.3f})"
+    )
     return t_ours, t_naive
 
 
@@ -195,8 +206,10 @@ def memory_benchmark():
     res = subprocess.run([sys.executable, "-c", _MEMORY_CHILD], capture_output=True, text=True, check=True)
     before_kib, peak_kib, seconds, finite = res.stdout.split()
     full_gib = 100000 * 100000 * 4 / 2**30
-    print(f"   process RSS before {int(before_kib) / 2**10:.0f} MiB, peak {int(peak_kib) / 2**10:.0f} MiB "
-          f"(the full matrix would be {full_gib:.0f} GiB); {float(seconds):.1f} s; all finite: {finite}")
+    print(
+        f"   process RSS before {int(before_kib) / 2**10:.0f} MiB, peak {int(peak_kib) / 2**10:.0f} MiB "
+        f"(the full matrix would be {full_gib:.0f} GiB); {float(seconds):.1f} s; all finite: {finite}"
+    )
 
 
 def main(argv=None):

@@ -24,7 +24,6 @@ Usage::
 import argparse
 import math
 
-import numpy as np
 import torch
 
 from skgen import jsd_bandwidth
@@ -42,7 +41,7 @@ def radial_descent(Z, target, h, *, own_kernel=False, log_floor=None, chunk=1000
         exclude = None if own_kernel else torch.arange(start, start + len(z))
         loss = jsd_loss(z, Z, target, h, exclude=exclude, form="non_saturating", log_floor=log_floor) * len(z)
         (grad,) = torch.autograd.grad(loss, z)
-        out.append((-(grad * z.detach()).sum(1) / z.detach().norm(dim=1)))
+        out.append(-(grad * z.detach()).sum(1) / z.detach().norm(dim=1))
     return torch.cat(out).numpy()
 
 
@@ -68,8 +67,9 @@ def main(argv=None):
         cases += [(f"floor q={q:g}", {"log_floor": log_prob_quantile(target, q)}) for q in (0.3, 0.1, 0.01, 1e-3, 1e-4)]
         for name, kw in cases:
             d = radial_descent(Z, target, h, **kw)
-            print(f"{name:>24} " + " ".join(f"{d[i].mean():>+8.3f}" if i.any() else f"{'':>8}" for i in idx),
-                  flush=True)
+            print(
+                f"{name:>24} " + " ".join(f"{d[i].mean():>+8.3f}" if i.any() else f"{'':>8}" for i in idx), flush=True
+            )
 
 
 if __name__ == "__main__":

@@ -83,8 +83,11 @@ def main(argv=None):
     if not with_nn:
         print(f"NOTE: skgen.baselines is not importable ({missing}); the NN columns are left out.")
     names = ["NN", "KDE"] if with_nn else ["KDE"]
-    results = {"config": {k: list(v) if isinstance(v, tuple) else v for k, v in cfg.items()}, "seed": args.seed,
-               "grid_trials": args.grid_trials or cfg["trials"]}
+    results = {
+        "config": {k: list(v) if isinstance(v, tuple) else v for k, v in cfg.items()},
+        "seed": args.seed,
+        "grid_trials": args.grid_trials or cfg["trials"],
+    }
 
     # 1. middle panel
     l, m, trials = 5, 1000, cfg["trials"]
@@ -95,14 +98,18 @@ def main(argv=None):
         print(f"{s:>3} " + " ".join(f"{cur[n][0][i].mean():>10.4f} {cur[n][0][i].std():>7.4f}" for n in names))
     print("Pearson r (s, estimate): " + ", ".join(f"{n} {cur[n][1]:+.3f} (p = {cur[n][2]:.1e})" for n in names))
     print("paper (Fig. 1, middle): the KDE rises with s; the NN was unable to detect the progressive increase.")
-    results["middle"] = {n: {"mean": cur[n][0].mean(1).tolist(), "std": cur[n][0].std(1).tolist(),
-                             "r": cur[n][1], "p": cur[n][2]} for n in names}
+    results["middle"] = {
+        n: {"mean": cur[n][0].mean(1).tolist(), "std": cur[n][0].std(1).tolist(), "r": cur[n][1], "p": cur[n][2]}
+        for n in names
+    }
 
     # 2. lower panel
     grid_trials = args.grid_trials or trials
-    print(f"\n2. Lower panel: Pearson r (s, JSD estimate), {grid_trials} trials x {len(S_VALUES)} separations; "
-          f"cell: {' | '.join(names)}; * = significant (p < 0.05) and higher than the other; const = the same "
-          "estimate in every trial and separation (no correlation defined)")
+    print(
+        f"\n2. Lower panel: Pearson r (s, JSD estimate), {grid_trials} trials x {len(S_VALUES)} separations; "
+        f"cell: {' | '.join(names)}; * = significant (p < 0.05) and higher than the other; const = the same "
+        "estimate in every trial and separation (no correlation defined)"
+    )
     width = 19 if with_nn else 9
     print(f"{HEADER:>6} " + " ".join(f"{mm:>{width}}" for mm in cfg["sizes"]), flush=True)
     grid = {n: np.full((len(cfg["dims"]), len(cfg["sizes"])), np.nan) for n in names}
@@ -110,22 +117,29 @@ def main(argv=None):
     for a, ll in enumerate(cfg["dims"]):
         cells = []
         for b, mm in enumerate(cfg["sizes"]):
-            c = separation_curves(ll, mm, estimators(ll, mm, args.device, with_nn), seed=args.seed,
-                                  n_trials=grid_trials)
+            c = separation_curves(
+                ll, mm, estimators(ll, mm, args.device, with_nn), seed=args.seed, n_trials=grid_trials
+            )
             for n in names:
                 grid[n][a, b], pval[n][a, b] = c[n][1], c[n][2]
             if with_nn:
-                cells.append(f"{mark(c['NN'][1], c['NN'][2], c['KDE'][1])}|{mark(c['KDE'][1], c['KDE'][2], c['NN'][1])}")
+                cells.append(
+                    f"{mark(c['NN'][1], c['NN'][2], c['KDE'][1])}|{mark(c['KDE'][1], c['KDE'][2], c['NN'][1])}"
+                )
             else:
                 cells.append(mark(c["KDE"][1], c["KDE"][2], math.nan))
         print(f"{ll:>6} " + " ".join(f"{c:>{width}}" for c in cells), flush=True)
     results["grid"] = {n: {"r": grid[n].tolist(), "p": pval[n].tolist()} for n in names}
     if with_nn:
         nn, kde = np.nan_to_num(grid["NN"]), np.nan_to_num(grid["KDE"])  # const: no correlation found, 0
-        print(f"KDE correlation higher in {int(np.sum(kde > nn))} of {kde.size} cells; mean r over the grid "
-              f"(const counted as 0): NN {nn.mean():+.3f}, KDE {kde.mean():+.3f}")
-    print("paper (Fig. 1, lower): the NN's correlation depends strongly on l and m; in many cells the KDE "
-          "finds the correlation where the NN does not.")
+        print(
+            f"KDE correlation higher in {int(np.sum(kde > nn))} of {kde.size} cells; mean r over the grid "
+            f"(const counted as 0): NN {nn.mean():+.3f}, KDE {kde.mean():+.3f}"
+        )
+    print(
+        "paper (Fig. 1, lower): the NN's correlation depends strongly on l and m; in many cells the KDE "
+        "finds the correlation where the NN does not."
+    )
 
     png = plot(run.path("figure1.png"), cur, grid, pval, names, cfg, trials, args.seed)
     js = run.write_json("figure1.json", results)
@@ -138,7 +152,7 @@ def plot(path, cur, grid, pval, names, cfg, trials, seed):
     gs = fig.add_gridspec(3, 6, height_ratios=[1, 1.2, 1.3])
     rng = np.random.RandomState(seed)
     for k, s in enumerate((0, 3, 6)):
-        ax = fig.add_subplot(gs[0, 2 * k: 2 * k + 2])
+        ax = fig.add_subplot(gs[0, 2 * k : 2 * k + 2])
         X = two_modes(s, 1000, 2, rng)
         ax.scatter(X[:, 0], X[:, 1], s=2, alpha=0.5)
         ax.set_title(f"s = {s} (whitened, l = 2)", fontsize=9)
@@ -149,22 +163,36 @@ def plot(path, cur, grid, pval, names, cfg, trials, seed):
     s = np.asarray(list(S_VALUES))
     for n, color in zip(names, ("tab:red", "tab:blue") if len(names) == 2 else ("tab:blue",)):
         e = cur[n][0]
-        ax.errorbar(s + (0.05 if n == "KDE" else -0.05), e.mean(1), yerr=e.std(1), marker="o", capsize=3,
-                    color=color, label=f"{n} (r = {cur[n][1]:+.2f})")
+        ax.errorbar(
+            s + (0.05 if n == "KDE" else -0.05),
+            e.mean(1),
+            yerr=e.std(1),
+            marker="o",
+            capsize=3,
+            color=color,
+            label=f"{n} (r = {cur[n][1]:+.2f})",
+        )
     ax.set_xlabel("separation s")
     ax.set_ylabel("JSD estimate (nats)")
     ax.set_title(f"l = 5, m = 1000, {trials} trials (mean +- std)", fontsize=10)
     ax.legend()
     for k, n in enumerate(names):
-        ax = fig.add_subplot(gs[2, 3 * k: 3 * k + 3] if len(names) == 2 else gs[2, 1:5])
+        ax = fig.add_subplot(gs[2, 3 * k : 3 * k + 3] if len(names) == 2 else gs[2, 1:5])
         im = ax.imshow(grid[n], vmin=-1, vmax=1, cmap="RdBu")
         other = grid[names[1 - k]] if len(names) == 2 else np.full_like(grid[n], np.nan)
         for a in range(grid[n].shape[0]):
             for b in range(grid[n].shape[1]):
                 r, p = grid[n][a, b], pval[n][a, b]
                 best = not np.isnan(p) and p < 0.05 and (np.isnan(other[a, b]) or r > other[a, b])
-                ax.text(b, a, "const" if np.isnan(r) else f"{r:.2f}", ha="center", va="center", fontsize=8,
-                        fontweight="bold" if best else "normal")
+                ax.text(
+                    b,
+                    a,
+                    "const" if np.isnan(r) else f"{r:.2f}",
+                    ha="center",
+                    va="center",
+                    fontsize=8,
+                    fontweight="bold" if best else "normal",
+                )
         ax.set_xticks(range(len(cfg["sizes"])), cfg["sizes"])
         ax.set_yticks(range(len(cfg["dims"])), cfg["dims"])
         ax.set_xlabel("m")

@@ -61,12 +61,12 @@ slower than 1 thread (OpenMP threads spinning against each other).
 import warnings
 
 import numpy as np
+from _repro import Run, load_mnist_split, make_model, make_parser, pyplot
 from scipy.optimize import linear_sum_assignment
 from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import confusion_matrix
 from sklearn.neighbors import KNeighborsClassifier
 
-from _repro import Run, load_mnist_split, make_model, make_parser, pyplot
 from skgen import jsd_bandwidth
 from skgen.targets import GaussianMixture
 
@@ -98,10 +98,23 @@ def plot_latent(path, panels, target, y_test, std):
         ax.scatter(Z[order, 0], Z[order, 1], c=[colors(d) for d in y_test[order]], s=2, alpha=0.5, linewidths=0)
         for k, mu in enumerate(target.means):
             for r in (1, 2):
-                ax.plot(mu[0] + r * std * np.cos(theta), mu[1] + r * std * np.sin(theta), "k-",
-                        lw=0.8 if r == 1 else 0.5, alpha=0.8)
-            ax.text(mu[0], mu[1], str(mapping.get(k, k)), ha="center", va="center", fontsize=11,
-                    fontweight="bold", bbox=dict(boxstyle="round,pad=0.15", fc="white", alpha=0.7, lw=0))
+                ax.plot(
+                    mu[0] + r * std * np.cos(theta),
+                    mu[1] + r * std * np.sin(theta),
+                    "k-",
+                    lw=0.8 if r == 1 else 0.5,
+                    alpha=0.8,
+                )
+            ax.text(
+                mu[0],
+                mu[1],
+                str(mapping.get(k, k)),
+                ha="center",
+                va="center",
+                fontsize=11,
+                fontweight="bold",
+                bbox=dict(boxstyle="round,pad=0.15", fc="white", alpha=0.7, lw=0),
+            )
         ax.set_title(title, fontsize=10)
         ax.set_aspect("equal")
         lim = np.abs(target.means).max() + 4 * std
@@ -163,23 +176,38 @@ def main(argv=None):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         h = float(jsd_bandwidth(2, min(m, len(X)), target=target, random_state=args.seed))
-    print(f"training: {n_lab} labelled + {n_unl} unlabelled MNIST training images (random, seed {args.seed}); "
-          f"test: {len(X_test)} MNIST test images")
-    print(f"target: {N_MODES} modes N(mu_k, {args.std:g}^2 I), mu_k on a circle of radius {args.radius:g}; "
-          f"m = {min(m, len(X))} KDE codes, bandwidth h = {h:.4f} (latent_distribution_ std "
-          f"{np.sqrt(args.std**2 - h**2):.3f}); {epochs} epochs\n", flush=True)
+    print(
+        f"training: {n_lab} labelled + {n_unl} unlabelled MNIST training images (random, seed {args.seed}); "
+        f"test: {len(X_test)} MNIST test images"
+    )
+    print(
+        f"target: {N_MODES} modes N(mu_k, {args.std:g}^2 I), mu_k on a circle of radius {args.radius:g}; "
+        f"m = {min(m, len(X))} KDE codes, bandwidth h = {h:.4f} (latent_distribution_ std "
+        f"{np.sqrt(args.std**2 - h**2):.3f}); {epochs} epochs\n",
+        flush=True,
+    )
 
     def model():
-        return make_model("GEN", latent_dim=2, target=target, n_kde_samples=m, bandwidth=h, max_iter=epochs,
-                          random_state=args.seed, device=args.device)
+        return make_model(
+            "GEN",
+            latent_dim=2,
+            target=target,
+            n_kde_samples=m,
+            bandwidth=h,
+            max_iter=epochs,
+            random_state=args.seed,
+            device=args.device,
+        )
 
     fits = {}
     for name, labels in (("with labels", y_partial), ("without labels", None)):
         t0 = run.elapsed()
         est = model().fit(X, labels)
         fits[name] = (est, run.elapsed() - t0)
-        print(f"fit {name}: {fits[name][1]:.0f} s, {est.n_iter_} epochs, final loss {est.history_['loss'][-1]:.4f}",
-              flush=True)
+        print(
+            f"fit {name}: {fits[name][1]:.0f} s, {est.n_iter_} epochs, final loss {est.history_['loss'][-1]:.4f}",
+            flush=True,
+        )
 
     sup, unsup = fits["with labels"][0], fits["without labels"][0]
     Z_sup, Z_unsup = sup.transform(X_test), unsup.transform(X_test)
@@ -223,19 +251,41 @@ def main(argv=None):
     print("The paper gives no accuracy for Figure 3, only the projection of held-out data; compare the plots.")
 
     written = [
-        plot_latent(run.path("mixture_latent.png"),
-                    [(f"(a) without labels (components relabelled by matching), matched acc {acc_unsup:.3f}",
-                      Z_unsup, {c: d for c, d in mapping.items()}),
-                     (f"(b) with labels for {n_lab} images, acc {acc_sup:.3f}", Z_sup, {})],
-                    target, y_test, args.std),
+        plot_latent(
+            run.path("mixture_latent.png"),
+            [
+                (
+                    f"(a) without labels (components relabelled by matching), matched acc {acc_unsup:.3f}",
+                    Z_unsup,
+                    {c: d for c, d in mapping.items()},
+                ),
+                (f"(b) with labels for {n_lab} images, acc {acc_sup:.3f}", Z_sup, {}),
+            ],
+            target,
+            y_test,
+            args.std,
+        ),
         plot_modes(run.path("mixture_modes.png"), sup),
     ]
-    summary = dict(n_labelled=n_lab, n_unlabelled=n_unl, n_kde_samples=min(m, len(X)), epochs=epochs,
-                   bandwidth=h, radius=args.radius, std=args.std, seed=args.seed,
-                   accuracy_with_labels=acc_sup, accuracy_without_labels_matched=acc_unsup,
-                   accuracy_without_labels_raw=acc_unsup_raw, accuracy_unlabelled_train=acc_unl_train,
-                   logistic_regression=acc_logreg, one_nn=acc_1nn, recall_with_labels=rec_sup,
-                   recall_without_labels=rec_unsup, fit_seconds={k: v[1] for k, v in fits.items()})
+    summary = dict(
+        n_labelled=n_lab,
+        n_unlabelled=n_unl,
+        n_kde_samples=min(m, len(X)),
+        epochs=epochs,
+        bandwidth=h,
+        radius=args.radius,
+        std=args.std,
+        seed=args.seed,
+        accuracy_with_labels=acc_sup,
+        accuracy_without_labels_matched=acc_unsup,
+        accuracy_without_labels_raw=acc_unsup_raw,
+        accuracy_unlabelled_train=acc_unl_train,
+        logistic_regression=acc_logreg,
+        one_nn=acc_1nn,
+        recall_with_labels=rec_sup,
+        recall_without_labels=rec_unsup,
+        fit_seconds={k: v[1] for k, v in fits.items()},
+    )
     written.append(run.write_json("mixture_quick.json" if args.quick else "mixture.json", summary))
     run.footer(written)
 

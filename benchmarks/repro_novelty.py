@@ -64,6 +64,7 @@ import warnings
 
 import numpy as np
 import torch
+from _repro import TRAINING, Run, load_mnist_split, make_model, make_parser, save_grids
 from sklearn.datasets import load_digits
 from sklearn.decomposition import PCA
 from sklearn.ensemble import IsolationForest
@@ -73,13 +74,17 @@ from sklearn.svm import OneClassSVM
 
 from skgen.density import fit_residual_gaussian, residual_log_prob
 
-from _repro import TRAINING, Run, load_mnist_split, make_model, make_parser, save_grids
-
 # Mean AUROC measured by others on this protocol (6000 training images per digit, full test set).
-PEERS = {"LOF": 0.973, "PCA-8": 0.937, "PyOD AE": 0.937, "OCSVM": 0.925, "PyOD VAE": 0.899,
-         "PyOD DeepSVDD": 0.896, "IForest": 0.856}
-GEN_METHODS = ("GEN p(x)", "no latent", "no Jacobian", "off-manifold", "GEN p(z)", "Jacobian", "p(x) iso",
-               "GEN recon")
+PEERS = {
+    "LOF": 0.973,
+    "PCA-8": 0.937,
+    "PyOD AE": 0.937,
+    "OCSVM": 0.925,
+    "PyOD VAE": 0.899,
+    "PyOD DeepSVDD": 0.896,
+    "IForest": 0.856,
+}
+GEN_METHODS = ("GEN p(x)", "no latent", "no Jacobian", "off-manifold", "GEN p(z)", "Jacobian", "p(x) iso", "GEN recon")
 SK_METHODS = ("LOF", "PCA-8", "OCSVM", "IForest")
 PYOD_METHODS = ("PyOD AE", "PyOD VAE", "PyOD DeepSVDD")
 
@@ -127,8 +132,16 @@ def score_digit(X_tr, X_te, args, epochs, pyod):
     gen = make_model("GEN", latent_dim=8, max_iter=epochs, random_state=args.seed, device=args.device).fit(X_tr)
     terms = gen.log_density_terms(X_te)
     lat, jac, off = terms["latent"], terms["jacobian"], terms["off_manifold"]
-    scores.update({"GEN p(x)": lat + jac + off, "no latent": jac + off, "no Jacobian": lat + off,
-                   "off-manifold": off, "GEN p(z)": lat, "Jacobian": jac})
+    scores.update(
+        {
+            "GEN p(x)": lat + jac + off,
+            "no latent": jac + off,
+            "no Jacobian": lat + off,
+            "off-manifold": off,
+            "GEN p(z)": lat,
+            "Jacobian": jac,
+        }
+    )
     X_hat = gen.inverse_transform(gen.transform(X_te))
     scores["GEN recon"] = recon_score(X_te, X_hat)
     resid_tr = torch.as_tensor(X_tr - gen.inverse_transform(gen.transform(X_tr)))
@@ -167,17 +180,29 @@ def main(argv=None):
     parser.add_argument("--n-test", type=int, help="random test subset (quick 2000, full: all 10000)")
     parser.add_argument("--epochs", type=int, help=f"GEN's max_iter (quick 20, full {TRAINING['max_iter']})")
     parser.add_argument("--no-pyod", action="store_true", help="skip PyOD's detectors even if installed")
-    parser.add_argument("--peers", nargs="*", default=list(SK_METHODS), choices=SK_METHODS,
-                        help=f"scikit-learn detectors to run (default: all of {' '.join(SK_METHODS)})")
-    parser.add_argument("--dataset", choices=("mnist", "digits"), default="mnist",
-                        help="mnist (the protocol above) or scikit-learn's 8x8 digits: 70 %% of each digit "
-                             "for training (random, --seed), the other 30 %% of all digits as the test set")
+    parser.add_argument(
+        "--peers",
+        nargs="*",
+        default=list(SK_METHODS),
+        choices=SK_METHODS,
+        help=f"scikit-learn detectors to run (default: all of {' '.join(SK_METHODS)})",
+    )
+    parser.add_argument(
+        "--dataset",
+        choices=("mnist", "digits"),
+        default="mnist",
+        help="mnist (the protocol above) or scikit-learn's 8x8 digits: 70 %% of each digit "
+        "for training (random, --seed), the other 30 %% of all digits as the test set",
+    )
     args = parser.parse_args(argv)
     digits = args.digits or ([0, 1, 7] if args.quick else list(range(10)))
     n_train = args.n_train or (1000 if args.quick else 6000)
     n_test = args.n_test or (2000 if args.quick else None)
     epochs = args.epochs or (20 if args.quick else TRAINING["max_iter"])
-    run = Run(args, f"Section 5.5 / Figure 4: novelty detection on {'scikit-learn digits' if args.dataset == 'digits' else 'MNIST'}, one digit as inliers")
+    run = Run(
+        args,
+        f"Section 5.5 / Figure 4: novelty detection on {'scikit-learn digits' if args.dataset == 'digits' else 'MNIST'}, one digit as inliers",
+    )
     rng = np.random.RandomState(args.seed)
     if args.dataset == "digits":
         X_train, y_train, X_test, y_test = digits_split(rng)
@@ -189,8 +214,10 @@ def main(argv=None):
         X_test, y_test = X_test[keep], y_test[keep]
     pyod, why = (None, "--no-pyod") if args.no_pyod else pyod_detectors(args.seed, args.device)
     methods = list(GEN_METHODS) + [m for m in SK_METHODS if m in args.peers] + (list(PYOD_METHODS) if pyod else [])
-    print(f"digits {digits}; up to {n_train} training images per digit (random, seed {args.seed}); "
-          f"{len(X_test)} test images{' (random subset)' if n_test else ' (full test set)'}; GEN {epochs} epochs")
+    print(
+        f"digits {digits}; up to {n_train} training images per digit (random, seed {args.seed}); "
+        f"{len(X_test)} test images{' (random subset)' if n_test else ' (full test set)'}; GEN {epochs} epochs"
+    )
     if pyod is None:
         print(f"note: PyOD's AutoEncoder, VAE and DeepSVDD skipped ({why}); pip install 'skgen[bench]' to add them")
     print(flush=True)
@@ -210,15 +237,25 @@ def main(argv=None):
         order = np.argsort(-scores["GEN p(x)"])  # most typical first
         k = min(100, int(truth.sum()))
         top[digit] = (k, float(truth[order[:k]].mean()))
-        print(f"digit {digit}: {len(idx)} training images, {truth.sum()} inliers / {len(truth)} test images; {info}; "
-              f"AUROC GEN p(x) {auc[digit][0]:.3f}, LOF {auc[digit][methods.index('LOF')]:.3f}", flush=True)
+        print(
+            f"digit {digit}: {len(idx)} training images, {truth.sum()} inliers / {len(truth)} test images; {info}; "
+            f"AUROC GEN p(x) {auc[digit][0]:.3f}, LOF {auc[digit][methods.index('LOF')]:.3f}",
+            flush=True,
+        )
 
         own = np.flatnonzero(truth)[np.argsort(-scores["GEN p(x)"][truth == 1])]  # the digit's test images
-        written.append(save_grids(run.path(f"novelty_digit{digit}.png"), {
-            f"(a) 100 most typical test {digit}s": X_test[own[:100]],
-            f"(b) 100 least typical test {digit}s": X_test[own[::-1][:100]],
-            "(c) 100 least typical, whole test set": X_test[order[::-1][:100]],
-        }, n_cols=10, suptitle=f"GEN trained on {len(idx)} {digit}s: test images by score_samples (eq. 10-11)"))
+        written.append(
+            save_grids(
+                run.path(f"novelty_digit{digit}.png"),
+                {
+                    f"(a) 100 most typical test {digit}s": X_test[own[:100]],
+                    f"(b) 100 least typical test {digit}s": X_test[own[::-1][:100]],
+                    "(c) 100 least typical, whole test set": X_test[order[::-1][:100]],
+                },
+                n_cols=10,
+                suptitle=f"GEN trained on {len(idx)} {digit}s: test images by score_samples (eq. 10-11)",
+            )
+        )
 
     def table(title, values):
         print(f"\n{title}")
@@ -244,23 +281,44 @@ def main(argv=None):
         print(f"{m:>13} {mean_auc[m]:>7.3f} {mean_in[m]:>7.3f} {mean_out[m]:>7.3f} {peer:>6} {diff:>14} {sec:>8}")
     others = [m for m in methods if m not in GEN_METHODS]  # the other detectors, not GEN's own terms
     lost = [m for m in others if mean_auc[m] >= gen_auc]
-    print(f"\nGEN p(x) (eq. 10-11, skgen defaults) beats {len(others) - len(lost)} of {len(others)} other detectors "
-          f"on mean AUROC here; it does NOT beat: {', '.join(lost) if lost else 'none'}.")
+    print(
+        f"\nGEN p(x) (eq. 10-11, skgen defaults) beats {len(others) - len(lost)} of {len(others)} other detectors "
+        f"on mean AUROC here; it does NOT beat: {', '.join(lost) if lost else 'none'}."
+    )
     peers_beat = [m for m, v in PEERS.items() if v >= gen_auc]
     if args.dataset == "mnist":
-        print(f"Against the peer means: at or above GEN's {gen_auc:.3f}: "
-              f"{', '.join(peers_beat) if peers_beat else 'none'}"
-              + ("" if n_train == 6000 and n_test is None and len(digits) == 10 else
-                 " (not the same setting: this run has fewer digits, images or test images)"))
-    print("Paper, Figure 4: no AUROC/AP reported; the 100 highest-density held-out images of a digit are typical "
-          "and the 100 lowest odd (see novelty_digit*.png).")
-    print("Fraction of inliers among the k = min(100, #inliers) highest-scoring test images (GEN p(x)): "
-          + ", ".join(f"digit {d}: {top[d][1]:.2f} (k = {top[d][0]})" for d in digits))
+        print(
+            f"Against the peer means: at or above GEN's {gen_auc:.3f}: "
+            f"{', '.join(peers_beat) if peers_beat else 'none'}"
+            + (
+                ""
+                if n_train == 6000 and n_test is None and len(digits) == 10
+                else " (not the same setting: this run has fewer digits, images or test images)"
+            )
+        )
+    print(
+        "Paper, Figure 4: no AUROC/AP reported; the 100 highest-density held-out images of a digit are typical "
+        "and the 100 lowest odd (see novelty_digit*.png)."
+    )
+    print(
+        "Fraction of inliers among the k = min(100, #inliers) highest-scoring test images (GEN p(x)): "
+        + ", ".join(f"digit {d}: {top[d][1]:.2f} (k = {top[d][0]})" for d in digits)
+    )
 
-    summary = dict(digits=digits, n_train=n_train, n_test=len(X_test), epochs=epochs, seed=args.seed,
-                   methods=methods, auroc={str(d): auc[d] for d in digits}, ap_in={str(d): ap_in[d] for d in digits},
-                   ap_out={str(d): ap_out[d] for d in digits}, seconds={str(d): secs[d] for d in digits},
-                   top_k_inlier_fraction={str(d): top[d] for d in digits}, peers=PEERS)
+    summary = dict(
+        digits=digits,
+        n_train=n_train,
+        n_test=len(X_test),
+        epochs=epochs,
+        seed=args.seed,
+        methods=methods,
+        auroc={str(d): auc[d] for d in digits},
+        ap_in={str(d): ap_in[d] for d in digits},
+        ap_out={str(d): ap_out[d] for d in digits},
+        seconds={str(d): secs[d] for d in digits},
+        top_k_inlier_fraction={str(d): top[d] for d in digits},
+        peers=PEERS,
+    )
     name = "novelty" + ("_digits" if args.dataset == "digits" else "") + ("_quick" if args.quick else "")
     written.append(run.write_json(name + ".json", summary))
     run.footer(written)

@@ -56,11 +56,19 @@ from _repro import (
 )
 
 # Table 3 of the paper: Inception FID (lower is better), mean +- std. Other data sets; for orientation only.
-PAPER_T3 = {"SVHN": {"AAE": (56.08, 0.35), "VAE": (55.21, 0.24), "GEN": (45.52, 0.33)},
-            "CelebA": {"AAE": (52.65, 0.06), "VAE": (55.51, 0.25), "GEN": (43.65, 0.09)}}
+PAPER_T3 = {
+    "SVHN": {"AAE": (56.08, 0.35), "VAE": (55.21, 0.24), "GEN": (45.52, 0.33)},
+    "CelebA": {"AAE": (52.65, 0.06), "VAE": (55.51, 0.25), "GEN": (43.65, 0.09)},
+}
 QUICK = {"n_train": 5000, "epochs": 20, "seeds": 1, "n_gen": 2000, "clf_epochs": 5, "clf_train": 20000}
-FULL = {"n_train": 60000, "epochs": TRAINING["max_iter"], "seeds": 3, "n_gen": 10000, "clf_epochs": 20,
-        "clf_train": 60000}
+FULL = {
+    "n_train": 60000,
+    "epochs": TRAINING["max_iter"],
+    "seeds": 3,
+    "n_gen": 10000,
+    "clf_epochs": 20,
+    "clf_train": 60000,
+}
 
 
 def latent_draws(model, n, seed):
@@ -80,20 +88,27 @@ def interpolate(model, Z0, Z1, steps):
 
 def main(argv=None):
     parser = make_parser(__doc__)
-    for key, help_ in (("n_train", "training images of the generative models"), ("epochs", "max_iter of each model"),
-                       ("seeds", "models per method"), ("n_gen", "generated samples per model"),
-                       ("clf_epochs", "epochs of the feature classifier"),
-                       ("clf_train", "training images of the feature classifier")):
-        parser.add_argument("--" + key.replace("_", "-"), type=int, dest=key,
-                            help=f"{help_} (quick {QUICK[key]}, full {FULL[key]})")
+    for key, help_ in (
+        ("n_train", "training images of the generative models"),
+        ("epochs", "max_iter of each model"),
+        ("seeds", "models per method"),
+        ("n_gen", "generated samples per model"),
+        ("clf_epochs", "epochs of the feature classifier"),
+        ("clf_train", "training images of the feature classifier"),
+    ):
+        parser.add_argument(
+            "--" + key.replace("_", "-"), type=int, dest=key, help=f"{help_} (quick {QUICK[key]}, full {FULL[key]})"
+        )
     parser.add_argument("--models", nargs="+", default=["GEN", "AAE", "VAE"], choices=["GEN", "AAE", "VAE", "AE"])
     args = parser.parse_args(argv)
     cfg = dict(QUICK if args.quick else FULL)
     cfg.update({k: getattr(args, k) for k in cfg if getattr(args, k) is not None})
     run = Run(args, "Sample quality on MNIST (Table 3's question): Frechet distance of MNIST-classifier features")
-    print("NOTE: NOT the Inception FID. Features: penultimate layer (128 units) of a small MLP classifier trained on "
-          "MNIST here;\n      the distances compare the models with each other and with the real-data floor, not "
-          "with Table 3.")
+    print(
+        "NOTE: NOT the Inception FID. Features: penultimate layer (128 units) of a small MLP classifier trained on "
+        "MNIST here;\n      the distances compare the models with each other and with the real-data floor, not "
+        "with Table 3."
+    )
     models = list(args.models)
     missing = baselines_available()
     if missing is not None and any(k in models for k in ("AAE", "VAE")):
@@ -103,32 +118,48 @@ def main(argv=None):
     print(", ".join(f"{k} {v}" for k, v in cfg.items()) + f", models {models}, first seed {args.seed}")
 
     t0 = time.perf_counter()
-    net = train_feature_net(X_all[: cfg["clf_train"]], y_all[: cfg["clf_train"]], epochs=cfg["clf_epochs"],
-                            seed=args.seed, device=run.device)
+    net = train_feature_net(
+        X_all[: cfg["clf_train"]],
+        y_all[: cfg["clf_train"]],
+        epochs=cfg["clf_epochs"],
+        seed=args.seed,
+        device=run.device,
+    )
     acc = float(np.mean(net.predict(X_test, run.device) == y_test))
     print(f"\nfeature classifier: test accuracy {acc:.4f} ({time.perf_counter() - t0:.0f} s)")
-    feats = lambda X: net.features(X, run.device)
+
+    def feats(X):
+        return net.features(X, run.device)
+
     F_test = feats(X_test)
     rng = np.random.RandomState(args.seed)
     floor = []
     for _ in range(max(cfg["seeds"], 3)):
         idx = rng.choice(len(X_all), min(cfg["n_gen"], len(X_all)), replace=False)
         floor.append(frechet_distance(feats(X_all[idx]), F_test))
-    print(f"floor: {min(cfg['n_gen'], len(X_all))} real training images vs the {len(X_test)} test images: "
-          f"{fmt(np.mean(floor), np.std(floor), 2)}")
+    print(
+        f"floor: {min(cfg['n_gen'], len(X_all))} real training images vs the {len(X_test)} test images: "
+        f"{fmt(np.mean(floor), np.std(floor), 2)}"
+    )
 
     X = X_all[: cfg["n_train"]]
     gen_kw = {}
     if "GEN" in models:
         gen_kw["bandwidth"] = gen_bandwidth(len(X), seed=args.seed)
-        print(f"GEN bandwidth for m = {min(len(X), 10000)}: {gen_kw['bandwidth']:.4f} (selected once, shared by the seeds)")
-    print(f"\n{'model':>5} {'seed':>4} {'FD samples':>11} {'FD recon':>9} {'test MSE':>9} {'epochs':>6} {'fit s':>7}",
-          flush=True)
+        print(
+            f"GEN bandwidth for m = {min(len(X), 10000)}: {gen_kw['bandwidth']:.4f} (selected once, shared by the seeds)"
+        )
+    print(
+        f"\n{'model':>5} {'seed':>4} {'FD samples':>11} {'FD recon':>9} {'test MSE':>9} {'epochs':>6} {'fit s':>7}",
+        flush=True,
+    )
     results, first = {k: [] for k in models}, {}
 
     def save():  # after every fit, so that a long run leaves its results
-        return run.write_json("samples.json", {"config": cfg, "models": models, "classifier_accuracy": acc,
-                                               "floor": floor, "runs": results})
+        return run.write_json(
+            "samples.json",
+            {"config": cfg, "models": models, "classifier_accuracy": acc, "floor": floor, "runs": results},
+        )
 
     for key in models:
         for seed in range(args.seed, args.seed + cfg["seeds"]):
@@ -139,23 +170,37 @@ def main(argv=None):
             S = model.sample(cfg["n_gen"], random_state=seed)
             S = S[0] if isinstance(S, tuple) else S
             R = model.inverse_transform(model.transform(X_test))
-            rec = {"fd_samples": frechet_distance(feats(S), F_test), "fd_recon": frechet_distance(feats(R), F_test),
-                   "test_mse": reconstruction_mse(model, X_test), "epochs": int(model.n_iter_), "seconds": fit_s}
+            rec = {
+                "fd_samples": frechet_distance(feats(S), F_test),
+                "fd_recon": frechet_distance(feats(R), F_test),
+                "test_mse": reconstruction_mse(model, X_test),
+                "epochs": int(model.n_iter_),
+                "seconds": fit_s,
+            }
             results[key].append(rec)
             first.setdefault(key, (model, S))
             save()
-            print(f"{key:>5} {seed:>4} {rec['fd_samples']:>11.2f} {rec['fd_recon']:>9.2f} {rec['test_mse']:>9.5f} "
-                  f"{rec['epochs']:>6} {fit_s:>7.0f}", flush=True)
+            print(
+                f"{key:>5} {seed:>4} {rec['fd_samples']:>11.2f} {rec['fd_recon']:>9.2f} {rec['test_mse']:>9.5f} "
+                f"{rec['epochs']:>6} {fit_s:>7.0f}",
+                flush=True,
+            )
 
-    print(f"\nFrechet distance of classifier features to the MNIST test set (lower is better), mean+-std over "
-          f"{cfg['seeds']} seed(s); NOT the Inception FID")
-    print(f"{'':>24} {'samples':>14} {'reconstructions':>16} {'test MSE':>16}   paper Table 3 (Inception FID; SVHN, CelebA)")
+    print(
+        f"\nFrechet distance of classifier features to the MNIST test set (lower is better), mean+-std over "
+        f"{cfg['seeds']} seed(s); NOT the Inception FID"
+    )
+    print(
+        f"{'':>24} {'samples':>14} {'reconstructions':>16} {'test MSE':>16}   paper Table 3 (Inception FID; SVHN, CelebA)"
+    )
     for key in models:
         r = results[key]
         paper = ", ".join(f"{PAPER_T3[d][key][0]:.2f}" for d in PAPER_T3) if key in PAPER_T3["SVHN"] else "-"
-        print(f"{MODEL_NAMES[key]:>24} {fmt(np.mean([x['fd_samples'] for x in r]), np.std([x['fd_samples'] for x in r]), 2):>14} "
-              f"{fmt(np.mean([x['fd_recon'] for x in r]), np.std([x['fd_recon'] for x in r]), 2):>16} "
-              f"{fmt(np.mean([x['test_mse'] for x in r]), np.std([x['test_mse'] for x in r]), 4):>16}   {paper}")
+        print(
+            f"{MODEL_NAMES[key]:>24} {fmt(np.mean([x['fd_samples'] for x in r]), np.std([x['fd_samples'] for x in r]), 2):>14} "
+            f"{fmt(np.mean([x['fd_recon'] for x in r]), np.std([x['fd_recon'] for x in r]), 2):>16} "
+            f"{fmt(np.mean([x['test_mse'] for x in r]), np.std([x['test_mse'] for x in r]), 4):>16}   {paper}"
+        )
     print(f"{'real train images':>24} {fmt(np.mean(floor), np.std(floor), 2):>14}")
     print("paper's claim (Table 3): GEN generates marginally better samples than AAE and VAE (lower FID).")
 
@@ -175,16 +220,28 @@ def pictures(run, first, X_test, seed):
         rand_interp[title] = interpolate(model, Z[:n_pairs], Z[n_pairs:], steps)
         codes = model.transform(X_test[pairs.ravel()]).reshape(n_pairs, 2, -1)
         path = interpolate(model, codes[:, 0], codes[:, 1], steps).reshape(n_pairs, steps, -1)
-        test_interp[title] = np.concatenate([X_test[pairs[:, 0]][:, None], path, X_test[pairs[:, 1]][:, None]],
-                                            axis=1).reshape(-1, X_test.shape[1])
+        test_interp[title] = np.concatenate(
+            [X_test[pairs[:, 0]][:, None], path, X_test[pairs[:, 1]][:, None]], axis=1
+        ).reshape(-1, X_test.shape[1])
     return [
-        save_grids(run.path("samples_grid.png"), samples, 10,
-                   "Generated MNIST samples, model.sample(100) (supplement Fig. 2 on MNIST)"),
-        save_grids(run.path("interp_random.png"), rand_interp, steps,
-                   "Linear interpolation between random latent draws, one pair per row (supplement Fig. 5)"),
-        save_grids(run.path("interp_test.png"), test_interp, steps + 2,
-                   "Interpolation between codes of test images; first and last columns: the real images "
-                   "(supplement Fig. 6)"),
+        save_grids(
+            run.path("samples_grid.png"),
+            samples,
+            10,
+            "Generated MNIST samples, model.sample(100) (supplement Fig. 2 on MNIST)",
+        ),
+        save_grids(
+            run.path("interp_random.png"),
+            rand_interp,
+            steps,
+            "Linear interpolation between random latent draws, one pair per row (supplement Fig. 5)",
+        ),
+        save_grids(
+            run.path("interp_test.png"),
+            test_interp,
+            steps + 2,
+            "Interpolation between codes of test images; first and last columns: the real images (supplement Fig. 6)",
+        ),
     ]
 
 

@@ -88,8 +88,11 @@ def main(argv=None):
     parser.add_argument("--seeds", type=int, help="models per method and size (quick 1, full 5)")
     parser.add_argument("--epochs", type=int, help=f"max_iter of every model (quick 20, full {TRAINING['max_iter']})")
     parser.add_argument("--models", nargs="+", default=["GEN", "AAE", "VAE", "AE"], choices=list(MODEL_NAMES))
-    parser.add_argument("--per-seed-bandwidth", action="store_true",
-                        help="let every GEN fit select its own bandwidth (default: one per n, shared)")
+    parser.add_argument(
+        "--per-seed-bandwidth",
+        action="store_true",
+        help="let every GEN fit select its own bandwidth (default: one per n, shared)",
+    )
     parser.add_argument("--normal-trials", type=int, default=10, help="N(0, I_8) samples per n (default 10)")
     args = parser.parse_args(argv)
     sizes = args.sizes or ((1000, 2000) if args.quick else SIZES)
@@ -102,53 +105,86 @@ def main(argv=None):
         print(f"NOTE: skgen.baselines is not importable ({missing}); AAE and VAE are left out.")
         models = [k for k in models if k not in ("AAE", "VAE")]
     X_all, _, X_test, _ = load_mnist_split(args.mnist, n_train=max(sizes))
-    print(f"sizes {list(sizes)}, {seeds} seed(s) from {args.seed}, max_iter {epochs} (early stopping on the "
-          f"training loss: tol {TRAINING['tol']}, {TRAINING['n_iter_no_change']} epochs), batch 64, "
-          f"learning rate {TRAINING['learning_rate']}, test MSE on {len(X_test)} test images")
+    print(
+        f"sizes {list(sizes)}, {seeds} seed(s) from {args.seed}, max_iter {epochs} (early stopping on the "
+        f"training loss: tol {TRAINING['tol']}, {TRAINING['n_iter_no_change']} epochs), batch 64, "
+        f"learning rate {TRAINING['learning_rate']}, test MSE on {len(X_test)} test images"
+    )
 
     rows = {}  # (model, n) -> list of dicts
-    config = {"sizes": list(sizes), "seeds": seeds, "first_seed": args.seed, "max_iter": epochs,
-              "training": TRAINING, "models": models, "shared_bandwidth": not args.per_seed_bandwidth}
+    config = {
+        "sizes": list(sizes),
+        "seeds": seeds,
+        "first_seed": args.seed,
+        "max_iter": epochs,
+        "training": TRAINING,
+        "models": models,
+        "shared_bandwidth": not args.per_seed_bandwidth,
+    }
 
     def save(rows, normal=None):  # after every fit, so that a long run leaves its results
-        return run.write_json("table2.json", {"config": config, "runs": {f"{k}/{n}": v for (k, n), v in rows.items()},
-                                              "normal": {str(n): v for n, v in (normal or {}).items()}})
+        return run.write_json(
+            "table2.json",
+            {
+                "config": config,
+                "runs": {f"{k}/{n}": v for (k, n), v in rows.items()},
+                "normal": {str(n): v for n, v in (normal or {}).items()},
+            },
+        )
 
-    print(f"\n{'model':>5} {'n':>6} {'seed':>4} {'entropy':>8} {'test MSE':>9} {'train MSE':>9} {'epochs':>6} {'fit s':>7}",
-          flush=True)
+    print(
+        f"\n{'model':>5} {'n':>6} {'seed':>4} {'entropy':>8} {'test MSE':>9} {'train MSE':>9} {'epochs':>6} {'fit s':>7}",
+        flush=True,
+    )
     for n in sizes:
         X = X_all[:n]
         gen_kw = {}
         if "GEN" in models and not args.per_seed_bandwidth:
             t0 = time.perf_counter()
             gen_kw["bandwidth"] = gen_bandwidth(n, seed=args.seed)
-            print(f"  GEN bandwidth for n = {n}: h = {gen_kw['bandwidth']:.4f} "
-                  f"(jsd_bandwidth(8, {min(n, 10000)}), {time.perf_counter() - t0:.0f} s)", flush=True)
+            print(
+                f"  GEN bandwidth for n = {n}: h = {gen_kw['bandwidth']:.4f} "
+                f"(jsd_bandwidth(8, {min(n, 10000)}), {time.perf_counter() - t0:.0f} s)",
+                flush=True,
+            )
         for key in models:
             for seed in range(args.seed, args.seed + seeds):
                 t0 = time.perf_counter()
                 kw = gen_kw if key == "GEN" else {}
                 model = make_model(key, max_iter=epochs, random_state=seed, device=args.device, **kw).fit(X)
                 fit_s = time.perf_counter() - t0
-                rec = {"entropy": latent_entropy(model, X), "test_mse": reconstruction_mse(model, X_test),
-                       "train_mse": reconstruction_mse(model, X), "epochs": int(model.n_iter_), "seconds": fit_s}
+                rec = {
+                    "entropy": latent_entropy(model, X),
+                    "test_mse": reconstruction_mse(model, X_test),
+                    "train_mse": reconstruction_mse(model, X),
+                    "epochs": int(model.n_iter_),
+                    "seconds": fit_s,
+                }
                 rows.setdefault((key, n), []).append(rec)
                 save(rows)
-                print(f"{key:>5} {n:>6} {seed:>4} {rec['entropy']:>8.3f} {rec['test_mse']:>9.5f} "
-                      f"{rec['train_mse']:>9.5f} {rec['epochs']:>6} {fit_s:>7.1f}", flush=True)
+                print(
+                    f"{key:>5} {n:>6} {seed:>4} {rec['entropy']:>8.3f} {rec['test_mse']:>9.5f} "
+                    f"{rec['train_mse']:>9.5f} {rec['epochs']:>6} {fit_s:>7.1f}",
+                    flush=True,
+                )
     rng = np.random.RandomState(args.seed)
     normal = {n: [normal_entropy(n, 8, rng) for _ in range(args.normal_trials)] for n in sizes}
 
-    print(f"\nTable 2: entropy (nats) of the whitened codes of the n training images, mean+-std over {seeds} "
-          f"seed(s); (paper) below each row")
+    print(
+        f"\nTable 2: entropy (nats) of the whitened codes of the n training images, mean+-std over {seeds} "
+        f"seed(s); (paper) below each row"
+    )
     print(f"{'method':>26} " + " ".join(f"{n:>14}" for n in sizes))
     for key in models:
         cells = [fmt(np.mean(e), np.std(e)) for e in ([r["entropy"] for r in rows[key, n]] for n in sizes)]
         print(f"{MODEL_NAMES[key]:>26} " + " ".join(f"{c:>14}" for c in cells))
         if key in PAPER:
             print(f"{'(paper)':>26} " + " ".join(f"{paper_cell(key, n):>14}" for n in sizes))
-    print(f"{'Standard Normal':>26} " + " ".join(f"{fmt(np.mean(normal[n]), np.std(normal[n])):>14}" for n in sizes)
-          + f"   ({args.normal_trials} samples)")
+    print(
+        f"{'Standard Normal':>26} "
+        + " ".join(f"{fmt(np.mean(normal[n]), np.std(normal[n])):>14}" for n in sizes)
+        + f"   ({args.normal_trials} samples)"
+    )
     print(f"{'(paper)':>26} " + " ".join(f"{paper_cell('N(0,I)', n):>14}" for n in sizes))
     print(f"closed form for N(0, I_8): {CLOSED_FORM:.3f}")
 
@@ -164,9 +200,13 @@ def main(argv=None):
         print(f"{MODEL_NAMES[key]:>26} " + " ".join(f"{c:>16}" for c in cells))
     print("\nMean fit time per model (s) and epochs run:")
     for key in models:
-        print(f"{MODEL_NAMES[key]:>26} " + " ".join(
-            f"{np.mean([r['seconds'] for r in rows[key, n]]):>8.0f}s/{np.mean([r['epochs'] for r in rows[key, n]]):>4.0f}ep"
-            for n in sizes))
+        print(
+            f"{MODEL_NAMES[key]:>26} "
+            + " ".join(
+                f"{np.mean([r['seconds'] for r in rows[key, n]]):>8.0f}s/{np.mean([r['epochs'] for r in rows[key, n]]):>4.0f}ep"
+                for n in sizes
+            )
+        )
 
     png = plot(run.path("table2.png"), rows, normal, models, sizes, seeds)
     run.footer([png, save(rows, normal)])
@@ -183,8 +223,17 @@ def plot(path, rows, normal, models, sizes, seeds):
         if key in PAPER:
             pm = np.array([PAPER[key][SIZES.index(n)] for n in sizes if n in SIZES])
             px = [n for n in sizes if n in SIZES]
-            ax.errorbar(px, pm[:, 0], yerr=pm[:, 1], ls="--", marker="x", capsize=3, color=colors[key], alpha=0.6,
-                        label=f"{key} (paper)")
+            ax.errorbar(
+                px,
+                pm[:, 0],
+                yerr=pm[:, 1],
+                ls="--",
+                marker="x",
+                capsize=3,
+                color=colors[key],
+                alpha=0.6,
+                label=f"{key} (paper)",
+            )
         mse = np.array([[r["test_mse"] for r in rows[key, n]] for n in sizes])
         bx.errorbar(x, mse.mean(1), yerr=mse.std(1), marker="o", capsize=3, color=colors[key], label=MODEL_NAMES[key])
     nm = np.array([[np.mean(normal[n]), np.std(normal[n])] for n in sizes])

@@ -85,12 +85,8 @@ html_show_sourcelink = False
 # page), so the gallery is built with one thread: its timings stay predictable.
 torch.set_num_threads(1)
 
-warnings.filterwarnings(
-    "ignore", message="`torch.jit.script` is deprecated", category=DeprecationWarning
-)
-warnings.filterwarnings(
-    "ignore", message="Matplotlib is currently using agg", category=UserWarning
-)
+warnings.filterwarnings("ignore", message="`torch.jit.script` is deprecated", category=DeprecationWarning)
+warnings.filterwarnings("ignore", message="Matplotlib is currently using agg", category=UserWarning)
 
 sphinx_gallery_conf = {
     "examples_dirs": "../examples",

@@ -74,8 +74,7 @@ for i, l in enumerate(dims):
     (line,) = ax.plot(sizes, ours[i], "o-", label=f"l = {l}")
     ax.plot(sizes, paper[i], "x", color=line.get_color(), ms=8)
 ax.axhline(1.0, color="k", ls="--", lw=1)
-ax.set(xscale="log", xlabel="KDE samples m", ylabel="bandwidth h",
-       title="skgen (o) and the paper's Table 1 (x)")
+ax.set(xscale="log", xlabel="KDE samples m", ylabel="bandwidth h", title="skgen (o) and the paper's Table 1 (x)")
 ax.minorticks_off()
 ax.set_xticks(sizes, [str(m) for m in sizes])
 ax.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.02, 1))
@@ -95,8 +94,15 @@ fig, ax = plt.subplots(figsize=(6, 3.5))
 im = ax.imshow(np.clip(1 - ours**2, 0, None), cmap="viridis", vmin=0, vmax=1)
 for i in range(len(dims)):
     for j in range(len(sizes)):
-        ax.text(j, i, f"{1 - ours[i, j] ** 2:.2f}", ha="center", va="center",
-                color="w" if ours[i, j] > 0.7 else "k", fontsize=8)
+        ax.text(
+            j,
+            i,
+            f"{1 - ours[i, j] ** 2:.2f}",
+            ha="center",
+            va="center",
+            color="w" if ours[i, j] > 0.7 else "k",
+            fontsize=8,
+        )
 ax.set_xticks(range(len(sizes)), [str(m) for m in sizes])
 ax.set_yticks(range(len(dims)), [str(l) for l in dims])
 ax.set(xlabel="KDE samples m", ylabel="latent dimension l", title="latent variance 1 - h^2")

@@ -45,16 +45,16 @@ def log_density(estimator, X, y=None):
 
 gen = GENAutoencoder(latent_dim=8, hidden_layer_sizes=(128, 64), max_iter=60, random_state=0)
 grid = {"jsd_weight": [0.0, 0.3, 1.0, 3.0]}
-search = GridSearchCV(
-    gen, grid, cv=2, scoring={"log_density": log_density, "entropy": EntropyScorer()}, refit=False
-)
+search = GridSearchCV(gen, grid, cv=2, scoring={"log_density": log_density, "entropy": EntropyScorer()}, refit=False)
 search.fit(X)
 
 results = search.cv_results_
 print(f"{'jsd_weight':>10} {'log density':>12} {'rank':>5} {'entropy':>8} {'rank':>5}")
 for i, w in enumerate(results["param_jsd_weight"]):
-    print(f"{w:>10} {results['mean_test_log_density'][i]:>12.2f} {results['rank_test_log_density'][i]:>5} "
-          f"{results['mean_test_entropy'][i]:>8.3f} {results['rank_test_entropy'][i]:>5}")
+    print(
+        f"{w:>10} {results['mean_test_log_density'][i]:>12.2f} {results['rank_test_log_density'][i]:>5} "
+        f"{results['mean_test_entropy'][i]:>8.3f} {results['rank_test_entropy'][i]:>5}"
+    )
 for name in ("log_density", "entropy"):
     best = results["params"][int(np.argmin(results[f"rank_test_{name}"]))]
     print(f"best by {name}: {best}")

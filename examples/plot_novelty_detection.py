@@ -65,8 +65,7 @@ def detector_scores(train, test):
 
 train, test, truth = split(8)
 gen, scores = detector_scores(train, test)
-print(f"digit 8: {len(train)} training images, {truth.sum()} held-out inliers, "
-      f"{len(truth) - truth.sum()} outliers")
+print(f"digit 8: {len(train)} training images, {truth.sum()} held-out inliers, {len(truth) - truth.sum()} outliers")
 
 fig, ax = plt.subplots(figsize=(5, 4.5))
 for name, s in scores.items():
@@ -117,11 +116,14 @@ for digit in (1, 3, 9):
 from skgen import DensityOutlierDetector
 
 train, test, truth = split(8)
-det = DensityOutlierDetector(GENAutoencoder(latent_dim=8, hidden_layer_sizes=(256, 128), max_iter=60,
-                                            random_state=0), contamination=0.02)
+det = DensityOutlierDetector(
+    GENAutoencoder(latent_dim=8, hidden_layer_sizes=(256, 128), max_iter=60, random_state=0), contamination=0.02
+)
 labels = det.fit(X[train]).predict(X[test])
-print(f"offset_ = {det.offset_:.1f}; flagged: {np.mean(labels[truth == 1] == -1):.1%} of the held-out 8s, "
-      f"{np.mean(labels[truth == 0] == -1):.1%} of the other digits")
+print(
+    f"offset_ = {det.offset_:.1f}; flagged: {np.mean(labels[truth == 1] == -1):.1%} of the held-out 8s, "
+    f"{np.mean(labels[truth == 0] == -1):.1%} of the other digits"
+)
 
 # %%
 # More than 2 % of the held-out 8s are flagged: the threshold comes from the

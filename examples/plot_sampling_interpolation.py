@@ -64,8 +64,10 @@ reference = EntropyScorer()(FunctionTransformer().fit(normal), normal)  # identi
 print(f"entropy of {len(X)} draws from N(0, I_8): {reference:.3f} nats")
 for name, model in (("GEN", gen), ("plain", plain)):
     ev = np.linalg.eigvalsh(np.cov(model.transform(X).T))
-    print(f"{name:>6}: covariance eigenvalues {ev.min():.2f} .. {ev.max():.2f} "
-          f"(1 - h^2 = {1 - gen.bandwidth_**2:.2f}), entropy {EntropyScorer()(model, X):.3f} nats")
+    print(
+        f"{name:>6}: covariance eigenvalues {ev.min():.2f} .. {ev.max():.2f} "
+        f"(1 - h^2 = {1 - gen.bandwidth_**2:.2f}), entropy {EntropyScorer()(model, X):.3f} nats"
+    )
 
 # %%
 # Linear interpolation between two digits

@@ -62,7 +62,7 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 
 from .nn import ACTIVATIONS, build_module, check_output_width, make_mlp
 from .utils._state import unfitted_on_error
-from .utils._torch import as_tensor, make_generator, resolve_device, to_numpy
+from .utils._torch import as_tensor, draw_seed, make_generator, resolve_device, to_numpy
 from .utils._validation import check_float32_range, check_samples
 
 __all__ = ["BaseAutoencoder", "TorchModulesMixin", "device_generator", "seeded_modules"]
@@ -86,7 +86,7 @@ def seeded_modules(seed, build):
 
 def device_generator(generator, device):
     """A ``torch.Generator`` on ``device`` seeded from the CPU ``generator``."""
-    seed = int(torch.randint(np.iinfo(np.int32).max, (1,), generator=generator))
+    seed = draw_seed(generator)
     gen = torch.Generator(device=device)
     gen.manual_seed(seed)
     return gen
@@ -226,7 +226,7 @@ class BaseAutoencoder(TorchModulesMixin, ClassNamePrefixFeaturesOutMixin, Transf
 
     def _build_networks(self, n_features, rng):
         """Encoder and decoder, initialised from ``rng`` without touching torch's global seed."""
-        seed = int(rng.randint(np.iinfo(np.int32).max))
+        seed = draw_seed(rng)
         width = self._encoder_width()
 
         def build():
@@ -266,8 +266,7 @@ class BaseAutoencoder(TorchModulesMixin, ClassNamePrefixFeaturesOutMixin, Transf
         self._n_features_out = self.latent_dim
         Xt = as_tensor(X, dtype=torch.float32, device=self.device_)
         check_output_width(self.encoder_, Xt[:2], self._encoder_width(), "encoder")
-        check_output_width(self.decoder_, torch.zeros(2, self.latent_dim, device=self.device_),
-                           X.shape[1], "decoder")
+        check_output_width(self.decoder_, torch.zeros(2, self.latent_dim, device=self.device_), X.shape[1], "decoder")
         cpu_gen = make_generator(rng)  # minibatch order, validation split, KDE subset
 
         n = Xt.shape[0]
@@ -371,16 +370,24 @@ class BaseAutoencoder(TorchModulesMixin, ClassNamePrefixFeaturesOutMixin, Transf
         returned. Diverged: a non-finite weight, or a training reconstruction
         error 1000 times that of the untrained network and of predicting the mean.
         """
-        bad = [name for name, p in [*self.encoder_.named_parameters(prefix="encoder"),
-                                    *self.decoder_.named_parameters(prefix="decoder")]
-               if not bool(torch.isfinite(p).all())]
+        bad = [
+            name
+            for name, p in [
+                *self.encoder_.named_parameters(prefix="encoder"),
+                *self.decoder_.named_parameters(prefix="decoder"),
+            ]
+            if not bool(torch.isfinite(p).all())
+        ]
         error = self._data_space_error(X_train)
         Xs = X_train[:_ENCODE_BATCH].double()
         reference = max(initial_error, float((Xs - Xs.mean(0)).pow(2).mean()), 1e-12)
         if bad or not math.isfinite(error) or error > 1e3 * reference:
-            what = (f"non-finite weights in {', '.join(bad[:3])}" if bad else
-                    f"a training reconstruction error of {error:.3g}, {error / reference:.3g}x that of the "
-                    "untrained network")
+            what = (
+                f"non-finite weights in {', '.join(bad[:3])}"
+                if bad
+                else f"a training reconstruction error of {error:.3g}, {error / reference:.3g}x that of the "
+                "untrained network"
+            )
             raise FloatingPointError(
                 f"training diverged: after {self.n_iter_} epoch(s) the model has {what}. Try a smaller "
                 "learning_rate, standardising the data (e.g. StandardScaler in a Pipeline), or a smaller "
@@ -418,8 +425,11 @@ class BaseAutoencoder(TorchModulesMixin, ClassNamePrefixFeaturesOutMixin, Transf
             loss.backward()
             optimizer.step()
             self._step += 1
-            values = {"loss": loss_value, "reconstruction": recon.item(),
-                      name: (0.0 if penalty is None else penalty.item()) if joint else math.nan}
+            values = {
+                "loss": loss_value,
+                "reconstruction": recon.item(),
+                name: (0.0 if penalty is None else penalty.item()) if joint else math.nan,
+            }
             with torch.no_grad():
                 values.update(self._batch_metrics(x, out.detach(), recon.detach()))
             if joint:
@@ -431,8 +441,10 @@ class BaseAutoencoder(TorchModulesMixin, ClassNamePrefixFeaturesOutMixin, Transf
         return {key: value / n for key, value in sums.items()}
 
     def _snapshot(self):
-        return ({k: v.detach().clone() for k, v in self.encoder_.state_dict().items()},
-                {k: v.detach().clone() for k, v in self.decoder_.state_dict().items()})
+        return (
+            {k: v.detach().clone() for k, v in self.encoder_.state_dict().items()},
+            {k: v.detach().clone() for k, v in self.decoder_.state_dict().items()},
+        )
 
     def _restore(self, state):
         self.encoder_.load_state_dict(state[0])

@@ -9,7 +9,7 @@ from numbers import Integral, Real
 import numpy as np
 import torch
 from sklearn.utils._available_if import available_if
-from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
+from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted
 
 from ._training import BaseAutoencoder
@@ -18,8 +18,8 @@ from .density import decoder_jacobian, fit_residual_gaussian, jacobian_log_det, 
 from .kde import jsd_loss
 from .targets import GaussianMixture, log_prob_quantile, make_target
 from .utils._state import unfitted_on_error
-from .utils._torch import as_tensor, to_numpy
-from .utils._validation import check_bandwidth
+from .utils._torch import as_tensor, draw_seed, to_numpy
+from .utils._validation import TARGET_CONSTRAINT, check_bandwidth
 
 __all__ = ["GENAutoencoder"]
 
@@ -50,8 +50,17 @@ def _selected_bandwidth(latent_dim, m, target, seed):
     with _BANDWIDTH_LOCK:
         if key is not None and key in _BANDWIDTH_MEMO:
             return _BANDWIDTH_MEMO[key]
-    hs, _, _ = _trial_bandwidths(latent_dim, m, target=target, n_trials=10, method="root", random_state=seed,
-                                 n_eval_samples=None, tol=1e-4, device=None)
+    hs, _, _ = _trial_bandwidths(
+        latent_dim,
+        m,
+        target=target,
+        n_trials=10,
+        method="root",
+        random_state=seed,
+        n_eval_samples=None,
+        tol=1e-4,
+        device=None,
+    )
     h = float(np.mean(hs))
     if key is not None:
         with _BANDWIDTH_LOCK:
@@ -84,6 +93,7 @@ class GENAutoencoder(BaseAutoencoder):
     hidden_layer_sizes : tuple of int, default=(512, 256)
         Hidden widths of the default MLP encoder; the decoder mirrors them.
     activation : {"relu", "tanh", "logistic", "identity", "leaky_relu", "elu"}, default="relu"
+        Hidden-layer activation of the default MLPs.
     encoder, decoder : torch.nn.Module or callable, default=None
         Replace the MLPs: a module (deep-copied at fit) or a factory
         ``f(in_features, out_features) -> nn.Module``.
@@ -157,9 +167,11 @@ class GENAutoencoder(BaseAutoencoder):
         ranked novel MNIST digits better than the isotropic law in every
         measurement (user guide, novelty detection).
     batch_size : int, default=64
+        Minibatch size (capped at the number of training samples).
     max_iter : int, default=100
         Epochs.
     learning_rate : float, default=1e-3
+        Adam's step size, for the encoder and the decoder.
     beta1 : float, default=0.9
         Adam's first-moment decay (the paper's is 0.5, with which the
         weights at the end of an epoch reconstruct markedly worse than the
@@ -173,19 +185,32 @@ class GENAutoencoder(BaseAutoencoder):
         way, a phase that stops because the monitored term no longer improves
         keeps the weights of its best epoch.
     validation_fraction : float, default=0.1
+        Share of the data held out with ``early_stopping``.
     n_iter_no_change : int, default=10
+        Epochs without an improvement of ``tol`` after which a phase stops.
     tol : float, default=1e-4
+        Smallest decrease of the monitored term that counts as an improvement.
     device : {"auto", "cpu", "cuda", "cuda:N"} or torch.device, default="auto"
+        Where the networks train (``device_``); ``"auto"`` picks CUDA when
+        available, and an unavailable CUDA device falls back to the CPU with a
+        warning.
     random_state : int, RandomState instance or None, default=None
+        Seeds the initial weights, the minibatch order, the validation split,
+        the KDE subsets and the bandwidth search, through local generators
+        (torch's global RNG is left alone). Same seed, same model on the CPU.
     verbose : int, default=0
         1 prints one line per epoch, 2 shows a progress bar.
 
     Attributes
     ----------
     encoder_, decoder_ : torch.nn.Module
+        The trained networks, in eval mode.
     target_ : Target
+        The resolved target.
     bandwidth_ : float
+        The kernel width ``h`` (selected for ``(latent_dim, m)`` or given).
     n_kde_samples_ : int
+        ``m``, the size of the KDE set.
     kde_refresh_every_ : int
         The refresh period ``k_b`` used, in minibatches.
     log_density_floor_ : float or None
@@ -222,7 +247,19 @@ class GENAutoencoder(BaseAutoencoder):
     n_iter_ : int
         Epochs run, both phases.
     device_ : torch.device
+        The device the networks live on.
     n_features_in_ : int
+        Number of features seen during ``fit``.
+    feature_names_in_ : ndarray of shape (n_features_in_,)
+        Names of the features seen during ``fit``, when they all are strings.
+
+    See Also
+    --------
+    DensityOutlierDetector : Outlier labels from ``score_samples``.
+    KDEJensenShannon : The divergence between codes and the target, alone.
+    EntropyScorer : How Gaussian the codes are, as a grid-search scorer.
+    skgen.baselines.AdversarialAutoencoder : The adversarial alternative.
+    skgen.baselines.VariationalAutoencoder : The variational alternative.
 
     Notes
     -----
@@ -232,11 +269,20 @@ class GENAutoencoder(BaseAutoencoder):
     decoder_fraction=0, learning_rate=2e-4, beta1=0.5)``. The user guide
     (:ref:`gen`) says why each default differs and what each measured on
     digits, breast cancer data and MNIST.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skgen import GENAutoencoder
+    >>> X = np.random.RandomState(0).normal(size=(200, 6))
+    >>> gen = GENAutoencoder(latent_dim=2, hidden_layer_sizes=(16,), max_iter=5, random_state=0).fit(X)
+    >>> gen.transform(X).shape, gen.sample(3, random_state=0).shape, gen.score_samples(X[:4]).shape
+    ((200, 2), (3, 6), (4,))
     """
 
     _parameter_constraints = {
         **BaseAutoencoder._parameter_constraints,
-        "target": [StrOptions({"normal"}), HasMethods(["log_prob", "sample"]), HasMethods(["fit", "score_samples"])],
+        "target": TARGET_CONSTRAINT,
         "jsd_weight": [Interval(Real, 0, None, closed="left")],
         "n_kde_samples": [Interval(Integral, 2, None, closed="left")],
         "kde_refresh": [StrOptions({"snapshot", "full", "rolling"})],
@@ -324,14 +370,21 @@ class GENAutoencoder(BaseAutoencoder):
         l = self.latent_dim
         why = None
         if l > n_features:
-            why = (f"latent_dim={l} exceeds the number of features (n_features = {n_features}): the data lie "
-                   f"on at most {n_features} dimensions, so the codes cannot fill a {l}-dimensional target")
+            why = (
+                f"latent_dim={l} exceeds the number of features (n_features = {n_features}): the data lie "
+                f"on at most {n_features} dimensions, so the codes cannot fill a {l}-dimensional target"
+            )
         elif self.decoder is None:
-            widths = (self.hidden_layer_sizes,) if isinstance(self.hidden_layer_sizes, Integral) else \
-                tuple(self.hidden_layer_sizes)
+            widths = (
+                (self.hidden_layer_sizes,)
+                if isinstance(self.hidden_layer_sizes, Integral)
+                else tuple(self.hidden_layer_sizes)
+            )
             if widths and min(widths) < l:
-                why = (f"hidden_layer_sizes={self.hidden_layer_sizes} has a layer of width {min(widths)}, "
-                       f"narrower than latent_dim={l}")
+                why = (
+                    f"hidden_layer_sizes={self.hidden_layer_sizes} has a layer of width {min(widths)}, "
+                    f"narrower than latent_dim={l}"
+                )
         if why is not None:
             raise ValueError(
                 f"{why}; the decoder's Jacobian then has rank below latent_dim, so log det(J^T J) in the "
@@ -352,7 +405,7 @@ class GENAutoencoder(BaseAutoencoder):
         m = min(self.n_kde_samples, n)
         self.n_kde_samples_ = m
         if self.bandwidth == "auto":
-            seed = int(torch.randint(np.iinfo(np.int32).max, (1,), generator=generator))
+            seed = draw_seed(generator)
             self.bandwidth_ = _selected_bandwidth(self.latent_dim, m, self.target_, seed)
         else:
             self.bandwidth_ = check_bandwidth(self.bandwidth)
@@ -369,7 +422,7 @@ class GENAutoencoder(BaseAutoencoder):
         if self.density_floor is None:
             self.log_density_floor_ = None
         else:
-            floor_gen = torch.Generator().manual_seed(int(torch.randint(2**31 - 1, (1,), generator=generator)))
+            floor_gen = torch.Generator().manual_seed(draw_seed(generator))
             self.log_density_floor_ = log_prob_quantile(self.target_, self.density_floor, generator=floor_gen)
         if self.kde_refresh_every == "auto":  # snapshot: one refresh per m training samples seen
             batch = min(self.batch_size, n)
@@ -383,7 +436,7 @@ class GENAutoencoder(BaseAutoencoder):
             return
         # Line 3: a subset of m training samples whose lagged codes form the KDE set.
         self._X_train = X_train
-        self._kde_generator = torch.Generator().manual_seed(int(torch.randint(2**31 - 1, (1,), generator=generator)))
+        self._kde_generator = torch.Generator().manual_seed(draw_seed(generator))
         self._slot = torch.full((n,), -1, dtype=torch.long, device=X_train.device)
         self._draw_kde_set()
         self._roll = 0
@@ -423,8 +476,16 @@ class GENAutoencoder(BaseAutoencoder):
         # A sample's own lagged code sits in the KDE set at distance ~0: leave it out.
         exclude = self._slot[batch_idx]
         lagged = None if self._lagged is None else self._batch_lagged_codes(batch_idx, exclude)
-        penalty = jsd_loss(z, self._kde_codes, self.target_, self.bandwidth_, exclude=exclude, form=self.jsd_form,
-                           lagged_z=lagged, log_floor=self.log_density_floor_)
+        penalty = jsd_loss(
+            z,
+            self._kde_codes,
+            self.target_,
+            self.bandwidth_,
+            exclude=exclude,
+            form=self.jsd_form,
+            lagged_z=lagged,
+            log_floor=self.log_density_floor_,
+        )
         if self._labels is not None:
             labels = self._labels[batch_idx]
             known = labels >= 0
@@ -462,8 +523,15 @@ class GENAutoencoder(BaseAutoencoder):
         if self.jsd_weight == 0:
             return None
         lagged = None if self._lagged is None else self._lagged_codes_of(X_val)
-        return self.jsd_weight * jsd_loss(z, self._kde_codes, self.target_, self.bandwidth_, form=self.jsd_form,
-                                          lagged_z=lagged, log_floor=self.log_density_floor_)
+        return self.jsd_weight * jsd_loss(
+            z,
+            self._kde_codes,
+            self.target_,
+            self.bandwidth_,
+            form=self.jsd_form,
+            lagged_z=lagged,
+            log_floor=self.log_density_floor_,
+        )
 
     def _reconstruction(self, x, x_hat):
         if self.reconstruction == "relative":
@@ -498,8 +566,18 @@ class GENAutoencoder(BaseAutoencoder):
         try:
             return super().fit(X, y)
         finally:  # training-only state, also after an error
-            for key in ("_labels_all", "_labels", "_kde_X", "_slot", "_kde_codes", "_roll", "_lagged", "_X_train",
-                        "_recon_scale", "_kde_generator"):
+            for key in (
+                "_labels_all",
+                "_labels",
+                "_kde_X",
+                "_slot",
+                "_kde_codes",
+                "_roll",
+                "_lagged",
+                "_X_train",
+                "_recon_scale",
+                "_kde_generator",
+            ):
                 self.__dict__.pop(key, None)
 
     def _finish_fit(self, Xt):
@@ -577,11 +655,12 @@ class GENAutoencoder(BaseAutoencoder):
         check_is_fitted(self)
         X = self._validate_X(X, reset=False)
         Xt = as_tensor(X, dtype=torch.float32, device=self.device_)
-        params = {"mean": torch.as_tensor(self.residual_mean_, dtype=torch.float64, device=self.device_),
-                  "components": torch.as_tensor(self.residual_components_, dtype=torch.float64, device=self.device_),
-                  "variances": torch.as_tensor(self.residual_component_variances_, dtype=torch.float64,
-                                               device=self.device_),
-                  "noise_variance": self.residual_variance_}
+        params = {
+            "mean": torch.as_tensor(self.residual_mean_, dtype=torch.float64, device=self.device_),
+            "components": torch.as_tensor(self.residual_components_, dtype=torch.float64, device=self.device_),
+            "variances": torch.as_tensor(self.residual_component_variances_, dtype=torch.float64, device=self.device_),
+            "noise_variance": self.residual_variance_,
+        }
         parts = {"latent": [], "jacobian": [], "off_manifold": []}
         for start in range(0, Xt.shape[0], _DENSITY_CHUNK):
             x = Xt[start : start + _DENSITY_CHUNK]

@@ -15,14 +15,14 @@ import numpy as np
 import torch
 from sklearn.base import BaseEstimator
 from sklearn.exceptions import ConvergenceWarning
-from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
+from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import validate_data
 
 from .kde import KernelSums, kde_log_density_and_dh
 from .targets import make_target
 from .utils._state import unfitted_on_error
 from .utils._torch import make_generator
-from .utils._validation import check_positive_int
+from .utils._validation import TARGET_CONSTRAINT, check_positive_int
 
 __all__ = ["DegenerateBandwidthWarning", "JSDBandwidthSelector", "jsd_bandwidth"]
 
@@ -118,8 +118,15 @@ def jsd_bandwidth(
     True
     """
     hs, _, target = _trial_bandwidths(
-        latent_dim, n_samples, target=target, n_trials=n_trials, method=method,
-        random_state=random_state, n_eval_samples=n_eval_samples, tol=tol, device=device,
+        latent_dim,
+        n_samples,
+        target=target,
+        n_trials=n_trials,
+        method=method,
+        random_state=random_state,
+        n_eval_samples=n_eval_samples,
+        tol=tol,
+        device=device,
     )
     h = float(np.mean(hs))
     _warn_if_degenerate(h, target, latent_dim, n_samples)
@@ -141,8 +148,7 @@ def _warn_if_degenerate(h, target, latent_dim, n_samples):
         )
 
 
-def _trial_bandwidths(latent_dim, n_samples, *, target, n_trials, method, random_state,
-                      n_eval_samples, tol, device):
+def _trial_bandwidths(latent_dim, n_samples, *, target, n_trials, method, random_state, n_eval_samples, tol, device):
     """Per-trial maximisers, per trial whether the fixed point fell back, and the resolved target."""
     l = check_positive_int(latent_dim, "latent_dim")
     m = check_positive_int(n_samples, "n_samples")
@@ -226,10 +232,7 @@ class _BandwidthProblem:
         if not second:
             return d1
         q_e, q_t = r_e * (1 - r_e), r_t * (1 - r_t)
-        d2 = float(
-            0.5 * (-q_e * A_e**2 + (1 - r_e) * s["dA_e"]).mean()
-            - 0.5 * (q_t * A_t**2 + r_t * s["dA_t"]).mean()
-        )
+        d2 = float(0.5 * (-q_e * A_e**2 + (1 - r_e) * s["dA_e"]).mean() - 0.5 * (q_t * A_t**2 + r_t * s["dA_t"]).mean())
         return d1, d2
 
     def root(self, guess, tol, max_iter=100):
@@ -346,7 +349,7 @@ class JSDBandwidthSelector(BaseEstimator):
     """
 
     _parameter_constraints = {
-        "target": [StrOptions({"normal"}), HasMethods(["log_prob", "sample"]), HasMethods(["fit", "score_samples"])],
+        "target": TARGET_CONSTRAINT,
         "n_trials": [Interval(Integral, 1, None, closed="left")],
         "method": [StrOptions(set(_METHODS))],
         "random_state": ["random_state"],
@@ -376,8 +379,15 @@ class JSDBandwidthSelector(BaseEstimator):
         m, l = X.shape
         self.target_ = make_target(self.target, l)
         hs, fallbacks, _ = _trial_bandwidths(
-            l, m, target=self.target_, n_trials=self.n_trials, method=self.method,
-            random_state=self.random_state, n_eval_samples=None, tol=1e-4, device=None,
+            l,
+            m,
+            target=self.target_,
+            n_trials=self.n_trials,
+            method=self.method,
+            random_state=self.random_state,
+            n_eval_samples=None,
+            tol=1e-4,
+            device=None,
         )
         self.bandwidths_ = hs
         self.bandwidth_ = float(hs.mean())

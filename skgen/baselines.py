@@ -21,15 +21,17 @@ import torch
 import torch.nn.functional as F
 from sklearn.base import BaseEstimator
 from sklearn.utils import check_random_state
-from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
+from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from ._training import BaseAutoencoder, TorchModulesMixin, device_generator, seeded_modules
 from .nn import ACTIVATIONS, make_discriminator
 from .targets import StandardNormal, make_target
+from .utils._constants import LOG_2 as _LOG_2
+from .utils._constants import LOG_2PI as _LOG_2PI
 from .utils._state import unfitted_on_error
-from .utils._torch import as_tensor, make_generator, resolve_device
-from .utils._validation import check_float32_range
+from .utils._torch import as_tensor, draw_seed, make_generator, resolve_device
+from .utils._validation import TARGET_CONSTRAINT, check_float32_range
 
 __all__ = [
     "AdversarialAutoencoder",
@@ -42,8 +44,6 @@ __all__ = [
     "kl_standard_normal",
 ]
 
-_LOG_2 = math.log(2.0)
-_LOG_2PI = math.log(2.0 * math.pi)
 # A mean training cross-entropy 100 times a chance classifier's: the optimiser has diverged.
 _DIVERGED_CROSS_ENTROPY = 100 * math.log(2.0)
 _MIN_VARIANCE = 1e-6  # floor of the fitted observation variance (a perfect fit would give log 0)
@@ -93,8 +93,10 @@ def discriminator_loss(logits_target, logits_codes):
     """
     ones = torch.ones_like(logits_target)
     zeros = torch.zeros_like(logits_codes)
-    return 0.5 * (F.binary_cross_entropy_with_logits(logits_target, ones)
-                  + F.binary_cross_entropy_with_logits(logits_codes, zeros))
+    return 0.5 * (
+        F.binary_cross_entropy_with_logits(logits_target, ones)
+        + F.binary_cross_entropy_with_logits(logits_codes, zeros)
+    )
 
 
 def generator_loss(logits_codes):
@@ -234,7 +236,7 @@ class AdversarialAutoencoder(BaseAutoencoder):
 
     _parameter_constraints = {
         **BaseAutoencoder._parameter_constraints,
-        "target": [StrOptions({"normal"}), HasMethods(["log_prob", "sample"]), HasMethods(["fit", "score_samples"])],
+        "target": TARGET_CONSTRAINT,
         "adversarial_weight": [Interval(Real, 0, None, closed="left")],
         "discriminator_hidden_layer_sizes": ["array-like", Interval(Integral, 1, None, closed="left")],
         "discriminator_learning_rate": [Interval(Real, 0, None, closed="neither"), None],
@@ -312,7 +314,7 @@ class AdversarialAutoencoder(BaseAutoencoder):
 
     def _setup_penalty(self, X_train, generator):
         self.target_ = make_target(self.target, self.latent_dim)
-        seed = int(torch.randint(np.iinfo(np.int32).max, (1,), generator=generator))
+        seed = draw_seed(generator)
         hidden = self.discriminator_hidden_layer_sizes
         self.discriminator_ = seeded_modules(
             seed, lambda: make_discriminator(self.latent_dim, hidden, self.activation)
@@ -764,7 +766,7 @@ class DiscriminatorJensenShannon(TorchModulesMixin, BaseEstimator):
     """
 
     _parameter_constraints = {
-        "target": [StrOptions({"normal"}), HasMethods(["log_prob", "sample"]), HasMethods(["fit", "score_samples"])],
+        "target": TARGET_CONSTRAINT,
         "hidden_layer_sizes": [StrOptions({"auto"}), "array-like", Interval(Integral, 1, None, closed="left")],
         "activation": [StrOptions(set(ACTIVATIONS))],
         "batch_size": [Interval(Integral, 1, None, closed="left")],
@@ -834,8 +836,10 @@ class DiscriminatorJensenShannon(TorchModulesMixin, BaseEstimator):
         n_val = min(m - 1, max(1, int(round(self.validation_fraction * m))))
 
         gen = make_generator(rng)
-        seed = int(rng.randint(np.iinfo(np.int32).max))
-        self.classifier_ = seeded_modules(seed, lambda: _chance_classifier(l, self.hidden_layer_sizes_, self.activation))
+        seed = draw_seed(rng)
+        self.classifier_ = seeded_modules(
+            seed, lambda: _chance_classifier(l, self.hidden_layer_sizes_, self.activation)
+        )
         self.classifier_.to(self.device_)
         codes = as_tensor(X, dtype=torch.float32)
         samples = self.target_.sample(m, gen, dtype=torch.float32)

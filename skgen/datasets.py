@@ -44,8 +44,10 @@ def read_idx(path):
             ndim = header[3]
             dims = f.read(4 * ndim)
             if len(dims) != 4 * ndim:
-                raise ValueError(f"{path} is truncated: its header announces {ndim} dimensions but holds "
-                                 f"{len(dims)} of their {4 * ndim} bytes.")
+                raise ValueError(
+                    f"{path} is truncated: its header announces {ndim} dimensions but holds "
+                    f"{len(dims)} of their {4 * ndim} bytes."
+                )
             shape = struct.unpack(f">{ndim}I", dims)
             dtype = np.dtype(_DTYPES[header[2]])
             data = f.read()
@@ -95,10 +97,10 @@ def load_mnist(folder, subset="train", *, n_samples=None, dtype=np.float32):
     except TypeError as exc:
         raise TypeError(f"dtype must be a floating dtype such as np.float32, got {dtype!r}.") from exc
     if dtype.kind != "f":
-        raise TypeError(f"dtype must be a floating dtype (np.float32 or np.float64): intensities / 255 are "
-                        f"fractions, got {dtype}.")
-    if n_samples is not None and (isinstance(n_samples, bool) or not isinstance(n_samples, Integral)
-                                  or n_samples < 1):
+        raise TypeError(
+            f"dtype must be a floating dtype (np.float32 or np.float64): intensities / 255 are fractions, got {dtype}."
+        )
+    if n_samples is not None and (isinstance(n_samples, bool) or not isinstance(n_samples, Integral) or n_samples < 1):
         raise ValueError(f"n_samples must be a positive integer or None, got {n_samples!r}.")
     folder = os.fspath(folder)
     if not os.path.isdir(folder):

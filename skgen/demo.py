@@ -156,32 +156,54 @@ def add_arguments(parser):
     source.add_argument("--data", metavar="FILE", help="train on this .npy or .csv table instead of digits")
     source.add_argument("--mnist", metavar="DIR", help="train on the MNIST IDX files in DIR instead of digits")
     parser.add_argument(
-        "--n-samples", type=_positive_int, metavar="N",
+        "--n-samples",
+        type=_positive_int,
+        metavar="N",
         help=f"use at most N rows (a seeded random subset; the first N for MNIST). Default: all rows, "
         f"{MNIST_N_SAMPLES} for --mnist, {QUICK_N_SAMPLES} with --quick",
     )
-    parser.add_argument("--latent-dim", type=_positive_int, default=8, metavar="L",
-                        help="latent dimension l (default: 8, as in the paper)")
     parser.add_argument(
-        "--epochs", type=_positive_int, metavar="E",
+        "--latent-dim",
+        type=_positive_int,
+        default=8,
+        metavar="L",
+        help="latent dimension l (default: 8, as in the paper)",
+    )
+    parser.add_argument(
+        "--epochs",
+        type=_positive_int,
+        metavar="E",
         help=f"training epochs (default: {DEFAULT_EPOCHS}; {MNIST_EPOCHS} for --mnist; {QUICK_EPOCHS} with --quick). "
         "Training also stops when the loss has not improved for 10 epochs",
     )
-    parser.add_argument("--scale", choices=("auto", "minmax", "standard", "none"), default="auto",
-                        help="scaling before the GEN (default: auto: minmax for images, standard for --data)")
-    parser.add_argument("--device", default="auto",
-                        help="auto, cpu, cuda or cuda:N (default: auto, CUDA when available)")
-    parser.add_argument("--threads", type=_positive_int, metavar="N",
-                        help="CPU threads for torch during the run (default: torch's default, one per core, "
-                        "or 1 when the load average shows every core busy: competing threads slow an epoch "
-                        "down many times)")
-    parser.add_argument("--seed", type=_seed, default=0,
-                        help="random_state of everything random, 0 to 2**32 - 1 (default: 0)")
-    parser.add_argument("--out", default="skgen-demo", metavar="DIR",
-                        help="report folder (default: ./skgen-demo), created if needed")
-    parser.add_argument("--quick", action="store_true",
-                        help=f"a smoke run in seconds: {QUICK_EPOCHS} epochs, at most {QUICK_N_SAMPLES} rows, "
-                        f"m = {QUICK_KDE_SAMPLES}")
+    parser.add_argument(
+        "--scale",
+        choices=("auto", "minmax", "standard", "none"),
+        default="auto",
+        help="scaling before the GEN (default: auto: minmax for images, standard for --data)",
+    )
+    parser.add_argument(
+        "--device", default="auto", help="auto, cpu, cuda or cuda:N (default: auto, CUDA when available)"
+    )
+    parser.add_argument(
+        "--threads",
+        type=_positive_int,
+        metavar="N",
+        help="CPU threads for torch during the run (default: torch's default, one per core, "
+        "or 1 when the load average shows every core busy: competing threads slow an epoch "
+        "down many times)",
+    )
+    parser.add_argument(
+        "--seed", type=_seed, default=0, help="random_state of everything random, 0 to 2**32 - 1 (default: 0)"
+    )
+    parser.add_argument(
+        "--out", default="skgen-demo", metavar="DIR", help="report folder (default: ./skgen-demo), created if needed"
+    )
+    parser.add_argument(
+        "--quick",
+        action="store_true",
+        help=f"a smoke run in seconds: {QUICK_EPOCHS} epochs, at most {QUICK_N_SAMPLES} rows, m = {QUICK_KDE_SAMPLES}",
+    )
     # usage lines show how the command is typed; error messages keep the short prog ("skgen demo: error: ...")
     prog, parser.prog = parser.prog, "python -m skgen demo"
     parser.usage = parser.format_usage().removeprefix("usage: ").rstrip()
@@ -311,8 +333,10 @@ def _run(args):
     pipe = Pipeline([("scale", scaler), ("gen", gen)])
     m = min(cfg["n_kde_samples"], X.shape[0])
     widths = "-".join(str(w) for w in (X.shape[1], *gen.hidden_layer_sizes, args.latent_dim))
-    _say(f"[2/4] training: latent_dim {args.latent_dim}, MLP {widths}, up to {cfg['epochs']} epochs, "
-         f"m = {m} KDE samples, jsd_weight {gen.jsd_weight}, device {device}, threads {args.threads_note}")
+    _say(
+        f"[2/4] training: latent_dim {args.latent_dim}, MLP {widths}, up to {cfg['epochs']} epochs, "
+        f"m = {m} KDE samples, jsd_weight {gen.jsd_weight}, device {device}, threads {args.threads_note}"
+    )
     t0 = time.perf_counter()
     try:
         pipe.fit(X)
@@ -323,8 +347,10 @@ def _run(args):
         raise DemoError(f"cannot train with --latent-dim {args.latent_dim} on {X.shape[0]} samples: {exc}") from None
     fit_seconds = time.perf_counter() - t0
     gen = pipe[-1]
-    _say(f"      fitted in {fit_seconds:.1f} s ({gen.n_iter_} epochs, "
-         f"{np.median(gen.history_['seconds']):.2f} s per epoch; bandwidth h = {gen.bandwidth_:.3f})")
+    _say(
+        f"      fitted in {fit_seconds:.1f} s ({gen.n_iter_} epochs, "
+        f"{np.median(gen.history_['seconds']):.2f} s per epoch; bandwidth h = {gen.bandwidth_:.3f})"
+    )
 
     _say("[3/4] evaluating: latent entropy, reconstruction, score_samples, samples")
     res = _evaluate(pipe, X, args, cfg)
@@ -394,13 +420,19 @@ def _load(args):
             X, _ = load_mnist(args.mnist, "train", n_samples=n, dtype=np.float64)
         except (OSError, ValueError) as exc:
             raise DemoError(f"--mnist: {exc}") from None
-        return _Data(X=X, name="MNIST", description=f"MNIST training images from {args.mnist}",
-                     image_shape=(28, 28), kind="image")
+        return _Data(
+            X=X,
+            name="MNIST",
+            description=f"MNIST training images from {args.mnist}",
+            image_shape=(28, 28),
+            kind="image",
+        )
     from sklearn.datasets import load_digits
 
     X = load_digits().data.astype(np.float64)
-    return _Data(X=X, name="digits", description="scikit-learn's digits (load_digits)",
-                 image_shape=(8, 8), kind="image")
+    return _Data(
+        X=X, name="digits", description="scikit-learn's digits (load_digits)", image_shape=(8, 8), kind="image"
+    )
 
 
 def load_table(path):
@@ -441,19 +473,25 @@ def load_table(path):
     else:
         raise DemoError(f"--data: unknown file type {ext or '(no extension)'!r} of {path!r}; use .npy or .csv")
     if X.ndim != 2:
-        raise DemoError(f"--data: {path!r} holds an array of shape {X.shape}; expected rows of features "
-                        "(n_samples, n_features) or a stack of images (n_samples, height, width)")
+        raise DemoError(
+            f"--data: {path!r} holds an array of shape {X.shape}; expected rows of features "
+            "(n_samples, n_features) or a stack of images (n_samples, height, width)"
+        )
     if X.shape[0] < 2:
-        raise DemoError(f"--data: {path!r} has {X.shape[0]} row{'s' if X.shape[0] != 1 else ''}; "
-                        "a GEN needs at least 2 samples (many more to be useful)")
+        raise DemoError(
+            f"--data: {path!r} has {X.shape[0]} row{'s' if X.shape[0] != 1 else ''}; "
+            "a GEN needs at least 2 samples (many more to be useful)"
+        )
     if X.shape[1] < 1:
         raise DemoError(f"--data: {path!r} has no columns")
     bad = ~np.isfinite(X).all(axis=1)
     if bad.any():
         first = int(np.flatnonzero(bad)[0])
         at = f"line {where[first]}" if where is not None else f"row index {first}"
-        raise DemoError(f"--data: {int(bad.sum())} of {X.shape[0]} rows of {path!r} contain NaN or infinite "
-                        f"values (first at {at}); remove or impute them first")
+        raise DemoError(
+            f"--data: {int(bad.sum())} of {X.shape[0]} rows of {path!r} contain NaN or infinite "
+            f"values (first at {at}); remove or impute them first"
+        )
     if image_shape is None:
         side = math.isqrt(X.shape[1])
         if side >= 4 and side * side == X.shape[1]:
@@ -533,8 +571,14 @@ def _config(args, data):
         epochs = QUICK_EPOCHS if args.quick else MNIST_EPOCHS if mnist else DEFAULT_EPOCHS
     n_cap = args.n_samples or (QUICK_N_SAMPLES if args.quick else None)
     scale = args.scale if args.scale != "auto" else ("minmax" if data.kind == "image" else "standard")
-    return dict(epochs=epochs, n_cap=n_cap, scale=scale, gen_extra={}, seed=args.seed,
-                n_kde_samples=QUICK_KDE_SAMPLES if args.quick else 10000)
+    return dict(
+        epochs=epochs,
+        n_cap=n_cap,
+        scale=scale,
+        gen_extra={},
+        seed=args.seed,
+        n_kde_samples=QUICK_KDE_SAMPLES if args.quick else 10000,
+    )
 
 
 def _subset(data, cfg):
@@ -551,11 +595,15 @@ def _check_shapes(X, data, latent_dim):
     if n < 2:
         raise DemoError(f"{data.name} has {n} sample; a GEN needs at least 2")
     if latent_dim > d:
-        raise DemoError(f"--latent-dim {latent_dim} is larger than the {d} features of {data.name}: the codes "
-                        f"would lie in a {d}-dimensional subspace (use --latent-dim {d} or less)")
+        raise DemoError(
+            f"--latent-dim {latent_dim} is larger than the {d} features of {data.name}: the codes "
+            f"would lie in a {d}-dimensional subspace (use --latent-dim {d} or less)"
+        )
     if n < latent_dim + 2:
-        raise DemoError(f"{n} samples are too few for --latent-dim {latent_dim}: the latent covariance "
-                        f"needs at least {latent_dim + 2} (use --n-samples or a smaller --latent-dim)")
+        raise DemoError(
+            f"{n} samples are too few for --latent-dim {latent_dim}: the latent covariance "
+            f"needs at least {latent_dim + 2} (use --n-samples or a smaller --latent-dim)"
+        )
 
 
 def _affine(X, shift, scale):
@@ -578,20 +626,19 @@ def _make_scaler(scale, X):
         if not hi > lo:
             raise DemoError(f"every value of the data equals {lo}: there is nothing to encode")
         kw = {"shift": lo, "scale": hi - lo}
-        scaler = FunctionTransformer(_affine, inverse_func=_affine_inverse, kw_args=kw, inv_kw_args=kw,
-                                     check_inverse=False)
+        scaler = FunctionTransformer(
+            _affine, inverse_func=_affine_inverse, kw_args=kw, inv_kw_args=kw, check_inverse=False
+        )
         return scaler, f"values mapped from [{lo:.4g}, {hi:.4g}] to [0, 1]"
     return "passthrough", "not scaled"
 
 
 # -- evaluation ---------------------------------------------------------------
-class _Identity:
-    def transform(self, X):
-        return X
 
 
 def _evaluate(pipe, X, args, cfg):
     from sklearn.decomposition import PCA
+    from sklearn.preprocessing import FunctionTransformer
 
     from .metrics import EntropyScorer
 
@@ -612,8 +659,11 @@ def _evaluate(pipe, X, args, cfg):
         entropy_note = ""
     except ValueError as exc:  # codes with a singular covariance cannot be whitened
         entropy, entropy_note = math.nan, str(exc).splitlines()[0]
-    reference = float(np.mean([EntropyScorer()(_Identity(), rng.standard_normal((n_ent, args.latent_dim)))
-                               for _ in range(3)]))
+    reference = float(
+        np.mean(
+            [EntropyScorer()(FunctionTransformer(), rng.standard_normal((n_ent, args.latent_dim))) for _ in range(3)]
+        )
+    )
 
     cov = np.atleast_2d(np.cov(Z.T))
     eig = np.linalg.eigvalsh(cov)
@@ -628,15 +678,34 @@ def _evaluate(pipe, X, args, cfg):
     n_gen = 2 * N_SHOW if d >= 16 and _is_square(d) else N_SHOW
     samples = gen.sample(n_gen, random_state=cfg["seed"])
     return dict(
-        Xs=Xs, Z=Z, R=R, show=show, samples=samples, scores=scores, score_index=idx,
-        most=most, least=least, most_scores=scores[order[::-1][:k_typ]], least_scores=scores[order[:k_typ]],
-        history=gen.history_, gen=gen,
-        reconstruction_mse=mse, pca_mse=pca_mse, pca_components=k,
-        latent_entropy=entropy, reference_entropy=reference, entropy_gap=reference - entropy,
-        entropy_samples=n_ent, entropy_note=entropy_note,
-        bandwidth=float(gen.bandwidth_), target_variance=float(1 - gen.bandwidth_**2),
-        eigenvalues=eig, mean_log_density=float(np.mean(scores)), epochs=int(gen.n_iter_),
-        seconds_per_epoch=float(np.median(gen.history_["seconds"])), n_kde_samples=int(gen.n_kde_samples_),
+        Xs=Xs,
+        Z=Z,
+        R=R,
+        show=show,
+        samples=samples,
+        scores=scores,
+        score_index=idx,
+        most=most,
+        least=least,
+        most_scores=scores[order[::-1][:k_typ]],
+        least_scores=scores[order[:k_typ]],
+        history=gen.history_,
+        gen=gen,
+        reconstruction_mse=mse,
+        pca_mse=pca_mse,
+        pca_components=k,
+        latent_entropy=entropy,
+        reference_entropy=reference,
+        entropy_gap=reference - entropy,
+        entropy_samples=n_ent,
+        entropy_note=entropy_note,
+        bandwidth=float(gen.bandwidth_),
+        target_variance=float(1 - gen.bandwidth_**2),
+        eigenvalues=eig,
+        mean_log_density=float(np.mean(scores)),
+        epochs=int(gen.n_iter_),
+        seconds_per_epoch=float(np.median(gen.history_["seconds"])),
+        n_kde_samples=int(gen.n_kde_samples_),
         device=str(gen.device_),
     )
 
@@ -650,8 +719,10 @@ def _headline(res, latent_dim):
     if math.isnan(H):
         ent = f"not computable ({res['entropy_note']})"
     else:
-        ent = (f"{H:.3f} nats   N(0, I_{latent_dim}) sample of the same size: {res['reference_entropy']:.3f}   "
-               f"gap {res['entropy_gap']:+.3f}")
+        ent = (
+            f"{H:.3f} nats   N(0, I_{latent_dim}) sample of the same size: {res['reference_entropy']:.3f}   "
+            f"gap {res['entropy_gap']:+.3f}"
+        )
     eig = res["eigenvalues"]
     return [
         "headline",
@@ -684,7 +755,7 @@ def _image_canvas(rows, shape, ncols):
     canvas = np.full((len(rows) * (h + 1) - 1, ncols * (w + 1) - 1), np.nan)
     for r, block in enumerate(rows):
         for c, x in enumerate(block):
-            canvas[r * (h + 1): r * (h + 1) + h, c * (w + 1): c * (w + 1) + w] = x.reshape(h, w)
+            canvas[r * (h + 1) : r * (h + 1) + h, c * (w + 1) : c * (w + 1) + w] = x.reshape(h, w)
     return canvas
 
 
@@ -701,7 +772,7 @@ def _draw_groups(mpl, ax, groups, data, view, title):
         rows, labels = [], []
         for label, X in groups:
             for start in range(0, len(X), ncols):
-                rows.append(X[start: start + ncols])
+                rows.append(X[start : start + ncols])
                 labels.append(label if start == 0 else "")
         canvas = _image_canvas(rows, data.image_shape, ncols)
         ax.imshow(canvas, cmap=cmap, vmin=view["vmin"], vmax=view["vmax"], interpolation="nearest")
@@ -714,10 +785,9 @@ def _draw_groups(mpl, ax, groups, data, view, title):
         height = max(len(X) for _, X in groups)
         canvas = np.full((height, len(groups) * (d + gap) - gap), np.nan)
         for g, (_, X) in enumerate(groups):
-            canvas[: len(X), g * (d + gap): g * (d + gap) + d] = X
+            canvas[: len(X), g * (d + gap) : g * (d + gap) + d] = X
         ax.imshow(canvas, cmap=cmap, vmin=view["vmin"], vmax=view["vmax"], interpolation="nearest", aspect="auto")
-        ax.set_xticks([g * (d + gap) + (d - 1) / 2 for g in range(len(groups))], [lab for lab, _ in groups],
-                      fontsize=8)
+        ax.set_xticks([g * (d + gap) + (d - 1) / 2 for g in range(len(groups))], [lab for lab, _ in groups], fontsize=8)
         ax.set_ylabel("sample", fontsize=8)
         ax.set_yticks([])
     ax.tick_params(length=0)
@@ -732,7 +802,7 @@ def _recon_groups(res, data):
         return [("original", X[show]), ("reconstruction", R[show])]
     groups = []
     for start in range(0, len(show), 8):
-        part = show[start: start + 8]
+        part = show[start : start + 8]
         groups += [("original", X[part]), ("reconstruction", R[part])]
     return groups
 
@@ -795,8 +865,7 @@ def _draw_latent(ax, res, dims, seed, legend=True):
         ax.hist(z, bins=40, density=True, color="C0", alpha=0.6, label="codes E(x)")
         if marginal is not None:
             grid = np.linspace(min(z.min(), ref.min()), max(z.max(), ref.max()), 200)
-            ax.plot(grid, np.exp(_mixture_logpdf(grid[:, None], *marginal)), color="C3",
-                    label="latent_distribution_")
+            ax.plot(grid, np.exp(_mixture_logpdf(grid[:, None], *marginal)), color="C3", label="latent_distribution_")
         ax.set_xlabel(f"z{dims[0] + 1}")
     else:
         i, j = dims
@@ -859,13 +928,20 @@ def _write_figures(mpl, out_dir, res, data):
     tall = data.image_shape is not None
 
     fig = _figure(mpl, (8, 4.6 if tall else 5))
-    _draw_groups(mpl, fig.add_subplot(), _recon_groups(res, data), data, view,
-                 f"originals and reconstructions D(E(x)), MSE {res['reconstruction_mse']:.4g}")
+    _draw_groups(
+        mpl,
+        fig.add_subplot(),
+        _recon_groups(res, data),
+        data,
+        view,
+        f"originals and reconstructions D(E(x)), MSE {res['reconstruction_mse']:.4g}",
+    )
     files.append(_save(fig, os.path.join(out_dir, "reconstructions.png")))
 
     fig = _figure(mpl, (8, 4.4 if tall else 5))
-    _draw_groups(mpl, fig.add_subplot(), _sample_groups(res, data), data, view,
-                 "generated: D(z), z ~ latent_distribution_")
+    _draw_groups(
+        mpl, fig.add_subplot(), _sample_groups(res, data), data, view, "generated: D(z), z ~ latent_distribution_"
+    )
     files.append(_save(fig, os.path.join(out_dir, "samples.png")))
 
     fig = _figure(mpl, (4 * len(pairs), 4.2))
@@ -881,18 +957,31 @@ def _write_figures(mpl, out_dir, res, data):
     files.append(_save(fig, os.path.join(out_dir, "training.png")))
 
     fig = _figure(mpl, (8, 2.6 if tall else 4))
-    _draw_groups(mpl, fig.add_subplot(), _typical_groups(res), data, view,
-                 f"by score_samples (log density, eq. 10-11): most typical {res['most_scores'][0]:.1f}, "
-                 f"least typical {res['least_scores'][0]:.1f}")
+    _draw_groups(
+        mpl,
+        fig.add_subplot(),
+        _typical_groups(res),
+        data,
+        view,
+        f"by score_samples (log density, eq. 10-11): most typical {res['most_scores'][0]:.1f}, "
+        f"least typical {res['least_scores'][0]:.1f}",
+    )
     files.append(_save(fig, os.path.join(out_dir, "typical.png")))
 
     fig = _figure(mpl, (15, 7.8 if tall else 8.5))
     grid = fig.add_gridspec(2, 3, height_ratios=(0.8, 1) if tall else (1, 1))
-    _draw_groups(mpl, fig.add_subplot(grid[0, 0]), _recon_groups(res, data), data, view,
-                 f"reconstructions (MSE {res['reconstruction_mse']:.4g})")
+    _draw_groups(
+        mpl,
+        fig.add_subplot(grid[0, 0]),
+        _recon_groups(res, data),
+        data,
+        view,
+        f"reconstructions (MSE {res['reconstruction_mse']:.4g})",
+    )
     _draw_groups(mpl, fig.add_subplot(grid[0, 1]), _sample_groups(res, data), data, view, "generated samples")
-    _draw_groups(mpl, fig.add_subplot(grid[0, 2]), _typical_groups(res), data, view,
-                 "most / least typical (score_samples)")
+    _draw_groups(
+        mpl, fig.add_subplot(grid[0, 2]), _typical_groups(res), data, view, "most / least typical (score_samples)"
+    )
     ax = fig.add_subplot(grid[1, 0])
     _draw_latent(ax, res, pairs[0], seed)
     which = " and ".join(str(p + 1) for p in pairs[0])
@@ -902,8 +991,16 @@ def _write_figures(mpl, out_dir, res, data):
     ax.set_title("training curves", fontsize=10)
     ax = fig.add_subplot(grid[1, 2])
     ax.axis("off")
-    ax.text(0.0, 1.0, "\n".join(_summary_lines(res, data, latent_dim)), va="top", ha="left",
-            family="monospace", fontsize=9, transform=ax.transAxes)
+    ax.text(
+        0.0,
+        1.0,
+        "\n".join(_summary_lines(res, data, latent_dim)),
+        va="top",
+        ha="left",
+        family="monospace",
+        fontsize=9,
+        transform=ax.transAxes,
+    )
     fig.suptitle(f"skgen demo: GENAutoencoder on {data.name}", fontsize=12)
     files.insert(0, _save(fig, os.path.join(out_dir, "summary.png")))
     return files
@@ -912,16 +1009,17 @@ def _write_figures(mpl, out_dir, res, data):
 def _entropy_title(res, latent_dim):
     if math.isnan(res["latent_entropy"]):
         return "latent codes (entropy not computable) with the contours of latent_distribution_"
-    return (f"latent codes and latent_distribution_ N(0, (1 - h^2) I), h = {res['bandwidth']:.3f}; "
-            f"whitened entropy {res['latent_entropy']:.3f} nats vs {res['reference_entropy']:.3f} "
-            f"for N(0, I_{latent_dim})")
+    return (
+        f"latent codes and latent_distribution_ N(0, (1 - h^2) I), h = {res['bandwidth']:.3f}; "
+        f"whitened entropy {res['latent_entropy']:.3f} nats vs {res['reference_entropy']:.3f} "
+        f"for N(0, I_{latent_dim})"
+    )
 
 
 def _summary_lines(res, data, latent_dim):
     n, d = res["Xs"].shape
     eig = res["eigenvalues"]
-    ent = ("n/a" if math.isnan(res["latent_entropy"])
-           else f"{res['latent_entropy']:.3f} nats")
+    ent = "n/a" if math.isnan(res["latent_entropy"]) else f"{res['latent_entropy']:.3f} nats"
     return [
         f"data          {data.name}, {n} x {d}",
         f"latent dim    {latent_dim}",
@@ -957,23 +1055,37 @@ pre { padding: .6em; overflow-x: auto; }
 """
 
 _SECTIONS = [
-    ("reconstructions.png", "Reconstructions",
-     "Rows of the data (scaled as the model sees them) beside their reconstructions <code>D(E(x))</code> "
-     "(<code>inverse_transform(transform(X))</code>)."),
-    ("samples.png", "Generated samples",
-     "<code>sample(n)</code>: latent codes drawn from <code>latent_distribution_</code>, decoded by the "
-     "decoder."),
-    ("latent.png", "Latent space",
-     "Pairs of latent dimensions of the training codes <code>E(x)</code>, with the highest-density contours "
-     "(39, 86 and 99 % of the mass) of <code>latent_distribution_</code>: the target deconvolved by the "
-     "kernel, <code>N(0, (1 - h<sup>2</sup>) I)</code> for the standard normal (section 4), which a "
-     "converged GEN encodes its data with."),
-    ("training.png", "Training curves",
-     "<code>history_</code> per epoch: the reconstruction error (log scale) and the weighted JSD term of "
-     "eq. 3 (its non-saturating form; lower is closer to the target)."),
-    ("typical.png", "Most and least typical rows",
-     "Ranked by <code>score_samples</code>, the data-space log density of eq. 10-11: latent density, "
-     "decoder volume and off-manifold residual."),
+    (
+        "reconstructions.png",
+        "Reconstructions",
+        "Rows of the data (scaled as the model sees them) beside their reconstructions <code>D(E(x))</code> "
+        "(<code>inverse_transform(transform(X))</code>).",
+    ),
+    (
+        "samples.png",
+        "Generated samples",
+        "<code>sample(n)</code>: latent codes drawn from <code>latent_distribution_</code>, decoded by the decoder.",
+    ),
+    (
+        "latent.png",
+        "Latent space",
+        "Pairs of latent dimensions of the training codes <code>E(x)</code>, with the highest-density contours "
+        "(39, 86 and 99 % of the mass) of <code>latent_distribution_</code>: the target deconvolved by the "
+        "kernel, <code>N(0, (1 - h<sup>2</sup>) I)</code> for the standard normal (section 4), which a "
+        "converged GEN encodes its data with.",
+    ),
+    (
+        "training.png",
+        "Training curves",
+        "<code>history_</code> per epoch: the reconstruction error (log scale) and the weighted JSD term of "
+        "eq. 3 (its non-saturating form; lower is closer to the target).",
+    ),
+    (
+        "typical.png",
+        "Most and least typical rows",
+        "Ranked by <code>score_samples</code>, the data-space log density of eq. 10-11: latent density, "
+        "decoder volume and off-manifold residual.",
+    ),
 ]
 
 
@@ -988,34 +1100,55 @@ def _write_report(out_dir, res, data, args, cfg, pipe, figures):
     eig = res["eigenvalues"]
     H = res["latent_entropy"]
     rows = [
-        ("data", f"{data.description}: {n} samples x {d} features"
-                 + (f" (of {data.n_total})" if data.n_total != n else "") + f"; {data.scale_text}"),
-        ("latent entropy (whitened KDE, EntropyScorer)",
-         f"{H:.3f} nats" if not math.isnan(H) else f"not computable: {res['entropy_note']}"),
-        (f"N(0, I<sub>{latent_dim}</sub>) sample of {res['entropy_samples']} (mean of 3)",
-         f"{res['reference_entropy']:.3f} nats; gap {res['entropy_gap']:+.3f}" if not math.isnan(H)
-         else f"{res['reference_entropy']:.3f} nats"),
-        ("reconstruction MSE (scaled data)",
-         f"{res['reconstruction_mse']:.5f} (PCA with {res['pca_components']} components: {res['pca_mse']:.5f})"),
+        (
+            "data",
+            f"{data.description}: {n} samples x {d} features"
+            + (f" (of {data.n_total})" if data.n_total != n else "")
+            + f"; {data.scale_text}",
+        ),
+        (
+            "latent entropy (whitened KDE, EntropyScorer)",
+            f"{H:.3f} nats" if not math.isnan(H) else f"not computable: {res['entropy_note']}",
+        ),
+        (
+            f"N(0, I<sub>{latent_dim}</sub>) sample of {res['entropy_samples']} (mean of 3)",
+            f"{res['reference_entropy']:.3f} nats; gap {res['entropy_gap']:+.3f}"
+            if not math.isnan(H)
+            else f"{res['reference_entropy']:.3f} nats",
+        ),
+        (
+            "reconstruction MSE (scaled data)",
+            f"{res['reconstruction_mse']:.5f} (PCA with {res['pca_components']} components: {res['pca_mse']:.5f})",
+        ),
         ("kernel bandwidth h (<code>bandwidth_</code>)", f"{res['bandwidth']:.4f} for m = {res['n_kde_samples']}"),
-        ("1 - h<sup>2</sup> (variance of <code>latent_distribution_</code>)",
-         f"{res['target_variance']:.4f}; eigenvalues of the codes' covariance: {eig.min():.3f} .. {eig.max():.3f}"),
+        (
+            "1 - h<sup>2</sup> (variance of <code>latent_distribution_</code>)",
+            f"{res['target_variance']:.4f}; eigenvalues of the codes' covariance: {eig.min():.3f} .. {eig.max():.3f}",
+        ),
         ("mean log density (<code>score_samples</code>)", f"{res['mean_log_density']:.2f}"),
-        ("fit time", f"{res['fit_seconds']:.1f} s, {res['epochs']} epochs "
-                     f"({res['seconds_per_epoch']:.2f} s per epoch) on {res['device']}"),
+        (
+            "fit time",
+            f"{res['fit_seconds']:.1f} s, {res['epochs']} epochs "
+            f"({res['seconds_per_epoch']:.2f} s per epoch) on {res['device']}",
+        ),
     ]
     table = "\n".join(f"<tr><th>{k}</th><td>{html.escape(v)}</td></tr>" for k, v in rows)
     command = "python -m skgen demo " + " ".join(shlex.quote(a) for a in _argv(args))
-    body = [f"<h1>skgen demo: GENAutoencoder on {html.escape(data.name)}</h1>",
-            f"<p class='muted'><code>{html.escape(command.strip())}</code></p>",
-            "<h2>Headline</h2>", f"<table>\n{table}\n</table>"]
+    body = [
+        f"<h1>skgen demo: GENAutoencoder on {html.escape(data.name)}</h1>",
+        f"<p class='muted'><code>{html.escape(command.strip())}</code></p>",
+        "<h2>Headline</h2>",
+        f"<table>\n{table}\n</table>",
+    ]
     if figures:
         body.append("<p><img src='summary.png' alt='summary of the demo'></p>")
         for png, title, text in _SECTIONS:
             body += [f"<h2>{title}</h2>", f"<p>{text}</p>", f"<p><img src='{png}' alt='{title}'></p>"]
     else:
-        body.append("<p class='note'>No figures: matplotlib is not installed. Install it with "
-                    f"<code>{html.escape(PLOT_INSTALL)}</code> and run the demo again.</p>")
+        body.append(
+            "<p class='note'>No figures: matplotlib is not installed. Install it with "
+            f"<code>{html.escape(PLOT_INSTALL)}</code> and run the demo again.</p>"
+        )
     body += [
         "<h2>Model</h2>",
         f"<p>A scikit-learn <code>Pipeline</code>: <code>{html.escape(_step_name(pipe[0]))}</code> "
@@ -1029,17 +1162,37 @@ def _write_report(out_dir, res, data, args, cfg, pipe, figures):
         f"scikit-learn {html.escape(sklearn.__version__)}, Python {platform.python_version()}, "
         f"written {time.strftime('%Y-%m-%d %H:%M:%S')}.</p>",
     ]
-    page = ("<!DOCTYPE html>\n<html lang='en'>\n<head>\n<meta charset='utf-8'>\n"
-            f"<title>skgen demo: GENAutoencoder on {html.escape(data.name)}</title>\n<style>{_CSS}</style>\n"
-            "</head>\n<body>\n" + "\n".join(body) + "\n</body>\n</html>\n")
+    page = (
+        "<!DOCTYPE html>\n<html lang='en'>\n<head>\n<meta charset='utf-8'>\n"
+        f"<title>skgen demo: GENAutoencoder on {html.escape(data.name)}</title>\n<style>{_CSS}</style>\n"
+        "</head>\n<body>\n" + "\n".join(body) + "\n</body>\n</html>\n"
+    )
     summary = dict(
         data=dict(name=data.name, source=data.description, n_samples=n, n_features=d, scale=data.scale),
-        model=dict(latent_dim=latent_dim, epochs=res["epochs"], n_kde_samples=res["n_kde_samples"],
-                   device=res["device"], seed=args.seed),
-        results={k: _jsonable(res[k]) for k in (
-            "latent_entropy", "reference_entropy", "entropy_gap", "entropy_samples", "reconstruction_mse",
-            "pca_mse", "bandwidth", "target_variance", "eigenvalues", "mean_log_density", "fit_seconds",
-            "seconds_per_epoch")},
+        model=dict(
+            latent_dim=latent_dim,
+            epochs=res["epochs"],
+            n_kde_samples=res["n_kde_samples"],
+            device=res["device"],
+            seed=args.seed,
+        ),
+        results={
+            k: _jsonable(res[k])
+            for k in (
+                "latent_entropy",
+                "reference_entropy",
+                "entropy_gap",
+                "entropy_samples",
+                "reconstruction_mse",
+                "pca_mse",
+                "bandwidth",
+                "target_variance",
+                "eigenvalues",
+                "mean_log_density",
+                "fit_seconds",
+                "seconds_per_epoch",
+            )
+        },
         command=command,
     )
     try:
@@ -1069,8 +1222,12 @@ def _jsonable(value):
 def _argv(args):
     """The options of a run, as they would be typed (for the report)."""
     out = []
-    for flag, value in (("--data", args.data), ("--mnist", args.mnist), ("--n-samples", args.n_samples),
-                        ("--epochs", args.epochs)):
+    for flag, value in (
+        ("--data", args.data),
+        ("--mnist", args.mnist),
+        ("--n-samples", args.n_samples),
+        ("--epochs", args.epochs),
+    ):
         if value is not None:
             out += [flag, str(value)]
     if args.latent_dim != 8:

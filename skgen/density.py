@@ -11,14 +11,14 @@ import math
 
 import torch
 
+from .utils._constants import LOG_2PI as _LOG_2PI
+
 __all__ = [
     "decoder_jacobian",
     "fit_residual_gaussian",
     "jacobian_log_det",
     "residual_log_prob",
 ]
-
-_LOG_2PI = math.log(2.0 * math.pi)
 
 
 def decoder_jacobian(decoder, z):
@@ -101,10 +101,12 @@ def fit_residual_gaussian(R, n_components=0, *, min_variance=1e-12):
     n, d = R.shape
     k = max(0, min(int(n_components), n - 1, d - 1))
     if k == 0:
-        return {"mean": torch.zeros(d, dtype=torch.float64, device=R.device),
-                "components": torch.zeros(0, d, dtype=torch.float64, device=R.device),
-                "variances": torch.zeros(0, dtype=torch.float64, device=R.device),
-                "noise_variance": max(float(R.pow(2).mean()), min_variance)}
+        return {
+            "mean": torch.zeros(d, dtype=torch.float64, device=R.device),
+            "components": torch.zeros(0, d, dtype=torch.float64, device=R.device),
+            "variances": torch.zeros(0, dtype=torch.float64, device=R.device),
+            "noise_variance": max(float(R.pow(2).mean()), min_variance),
+        }
     mean = R.mean(0)
     Rc = R - mean
     _, s, Vt = torch.linalg.svd(Rc, full_matrices=False)  # s: (min(n, d),)

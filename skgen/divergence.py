@@ -6,7 +6,7 @@ import numpy as np
 import torch
 from sklearn.base import BaseEstimator
 from sklearn.utils import check_random_state
-from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
+from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from .bandwidth import jsd_bandwidth
@@ -14,6 +14,7 @@ from .kde import kde_jsd
 from .targets import make_target
 from .utils._state import unfitted_on_error
 from .utils._torch import as_tensor, make_generator
+from .utils._validation import TARGET_CONSTRAINT
 
 __all__ = ["KDEJensenShannon"]
 
@@ -103,15 +104,16 @@ class KDEJensenShannon(BaseEstimator):
     """
 
     _parameter_constraints = {
-        "target": [StrOptions({"normal"}), HasMethods(["log_prob", "sample"]), HasMethods(["fit", "score_samples"])],
+        "target": TARGET_CONSTRAINT,
         "bandwidth": [Interval(Real, 0, None, closed="neither"), StrOptions({"auto"})],
         "n_target_samples": [Interval(Integral, 1, None, closed="left"), None],
         "estimate": [StrOptions({"bounded", "plug_in"})],
         "random_state": ["random_state"],
     }
 
-    def __init__(self, *, target="normal", bandwidth="auto", n_target_samples=None, estimate="bounded",
-                 random_state=None):
+    def __init__(
+        self, *, target="normal", bandwidth="auto", n_target_samples=None, estimate="bounded", random_state=None
+    ):
         self.target = target
         self.bandwidth = bandwidth
         self.n_target_samples = n_target_samples

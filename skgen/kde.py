@@ -16,6 +16,8 @@ import warnings
 import torch
 import torch.nn.functional as F
 
+from .utils._constants import LOG_2 as _LOG2
+from .utils._constants import LOG_2PI as _LOG_2PI
 from .utils._validation import check_bandwidth, check_samples
 
 __all__ = [
@@ -29,8 +31,6 @@ __all__ = [
     "whiten",
 ]
 
-_LOG_2PI = math.log(2.0 * math.pi)
-_LOG2 = math.log(2.0)
 # Exponents below this are clamped before exp: e^-80 is ~1e-35 of the row's
 # largest kernel, far below float32 resolution, and it keeps float32 exp out of
 # the denormal range, which is 4-5x slower on x86 CPUs.
@@ -203,8 +203,7 @@ def _prepare_exclude(exclude, leave_one_out, n_query, n_centres, device):
     exclude = torch.as_tensor(exclude, device=device)
     if exclude.dtype not in (torch.int64, torch.int32) or exclude.shape != (n_query,):
         raise ValueError(
-            f"exclude must be an integer tensor of shape ({n_query},), one centre index "
-            "(or -1) per query."
+            f"exclude must be an integer tensor of shape ({n_query},), one centre index (or -1) per query."
         )
     if bool((exclude >= n_centres).any()):
         raise ValueError(f"exclude holds indices >= the number of centres ({n_centres}).")
@@ -270,14 +269,9 @@ def _check_pair(query, centres):
     if not isinstance(query, torch.Tensor) or not isinstance(centres, torch.Tensor):
         raise TypeError("query and centres must be torch tensors (use torch.as_tensor).")
     if query.ndim != 2 or centres.ndim != 2:
-        raise ValueError(
-            f"query and centres must be 2-D, got shapes {tuple(query.shape)} and "
-            f"{tuple(centres.shape)}."
-        )
+        raise ValueError(f"query and centres must be 2-D, got shapes {tuple(query.shape)} and {tuple(centres.shape)}.")
     if query.shape[1] != centres.shape[1]:
-        raise ValueError(
-            f"query has {query.shape[1]} dimensions but centres have {centres.shape[1]}."
-        )
+        raise ValueError(f"query has {query.shape[1]} dimensions but centres have {centres.shape[1]}.")
     if centres.shape[0] < 1 or query.shape[1] < 1:
         raise ValueError("need at least one centre and one dimension.")
     if not (query.is_floating_point() and centres.is_floating_point()):
@@ -331,8 +325,7 @@ class KernelSums:
         queries' dtype), e.g. across the trials of a bandwidth search.
     """
 
-    def __init__(self, queries, centres, *, exclude_self=False, chunk_size=None, cache_entries=1 << 28,
-                 storage=None):
+    def __init__(self, queries, centres, *, exclude_self=False, chunk_size=None, cache_entries=1 << 28, storage=None):
         self.queries, self.centres = _centred(*_check_pair(queries, centres))
         queries, centres = self.queries, self.centres
         n, m = queries.shape[0], centres.shape[0]
@@ -535,8 +528,9 @@ def kde_jsd_grad_bandwidth(centres, target, bandwidth, *, target_samples, querie
         return float(0.5 * ((1 - r_e) * A_e).mean() - 0.5 * (r_t * A_t).mean())
 
 
-def jsd_loss(z, centres, target, bandwidth, *, exclude=None, form="saturating", lagged_z=None,
-             log_floor=None, chunk_size=None):
+def jsd_loss(
+    z, centres, target, bandwidth, *, exclude=None, form="saturating", lagged_z=None, log_floor=None, chunk_size=None
+):
     """The encoder's JSD term of eq. 3 averaged over a minibatch.
 
     ``form="saturating"`` is the paper's term, ``mean log[p_e / (p_t + p_e)]``
@@ -681,8 +675,7 @@ def _entropy_fixed_point(sums, Z, h0, tol, max_iter):
         if done:
             return math.sqrt(h2), it
     warnings.warn(
-        f"the entropy bandwidth fixed point did not converge in {max_iter} steps; "
-        f"using h={math.sqrt(h2):.4g}.",
+        f"the entropy bandwidth fixed point did not converge in {max_iter} steps; using h={math.sqrt(h2):.4g}.",
         RuntimeWarning,
         stacklevel=3,
     )

@@ -6,7 +6,8 @@ import numpy as np
 import torch
 from sklearn.utils import check_random_state
 
-from .kde import kde_entropy, whiten as _whiten
+from .kde import kde_entropy
+from .kde import whiten as _whiten
 from .utils._validation import check_bandwidth, check_samples
 
 __all__ = ["EntropyScorer"]
@@ -68,9 +69,7 @@ class EntropyScorer:
     def __call__(self, estimator, X, y=None):
         """Entropy in nats of the whitened ``estimator.transform(X)``."""
         if not hasattr(estimator, "transform"):
-            raise TypeError(
-                f"EntropyScorer needs a transformer; {type(estimator).__name__} has no transform."
-            )
+            raise TypeError(f"EntropyScorer needs a transformer; {type(estimator).__name__} has no transform.")
         Z = check_samples(np.asarray(estimator.transform(X)), "estimator.transform(X)", min_samples=2)
         if self.max_samples is not None:
             if isinstance(self.max_samples, bool) or not isinstance(self.max_samples, Integral) or self.max_samples < 2:

@@ -56,9 +56,7 @@ def make_mlp(in_features, out_features, hidden_layer_sizes=(512, 256), activatio
     if not isinstance(hidden_layer_sizes, Sequence) or not all(
         isinstance(w, Integral) and not isinstance(w, bool) and w > 0 for w in hidden_layer_sizes
     ):
-        raise ValueError(
-            f"hidden_layer_sizes must be a sequence of positive integers, got {hidden_layer_sizes!r}."
-        )
+        raise ValueError(f"hidden_layer_sizes must be a sequence of positive integers, got {hidden_layer_sizes!r}.")
     widths = [int(in_features), *map(int, hidden_layer_sizes), int(out_features)]
     layers = []
     for i in range(len(widths) - 1):
@@ -108,9 +106,7 @@ def build_module(spec, in_features, out_features, name):
     if callable(spec):
         module = spec(in_features, out_features)
         if not isinstance(module, nn.Module):
-            raise TypeError(
-                f"{name} factory must return a torch.nn.Module, got {type(module).__name__}."
-            )
+            raise TypeError(f"{name} factory must return a torch.nn.Module, got {type(module).__name__}.")
         return module
     raise TypeError(
         f"{name} must be None, a torch.nn.Module or a callable (in_features, out_features) -> "

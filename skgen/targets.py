@@ -21,6 +21,8 @@ import math
 import numpy as np
 import torch
 
+from .utils._constants import LOG_2PI as _LOG_2PI
+
 __all__ = [
     "Gaussian",
     "GaussianMixture",
@@ -30,8 +32,6 @@ __all__ = [
     "make_target",
     "monte_carlo_jsd",
 ]
-
-_LOG_2PI = math.log(2.0 * math.pi)
 
 
 class Target:
@@ -291,9 +291,7 @@ class GaussianMixture(Target):
     def __init__(self, means, covariances=1.0, weights=None):
         means = np.asarray(means, dtype=np.float64)
         if means.ndim != 2 or means.shape[0] < 1 or means.shape[1] < 1:
-            raise ValueError(
-                f"means must have shape (n_components, latent_dim), got {means.shape}."
-            )
+            raise ValueError(f"means must have shape (n_components, latent_dim), got {means.shape}.")
         if not np.all(np.isfinite(means)):
             raise ValueError("means contains NaN or infinity.")
         k, dim = means.shape
@@ -305,14 +303,9 @@ class GaussianMixture(Target):
         elif covs.ndim == 2 and covs.shape == (k, dim):
             covs = [np.diag(c) for c in covs]
         elif covs.ndim != 3 or covs.shape != (k, dim, dim):
-            raise ValueError(
-                f"covariances of shape {covs.shape} do not fit {k} components in "
-                f"{dim} dimensions."
-            )
+            raise ValueError(f"covariances of shape {covs.shape} do not fit {k} components in {dim} dimensions.")
         self.means = means
-        self.covariances = np.stack(
-            [_as_cov(c, dim, f"covariances[{i}]") for i, c in enumerate(covs)]
-        )
+        self.covariances = np.stack([_as_cov(c, dim, f"covariances[{i}]") for i, c in enumerate(covs)])
         if weights is None:
             weights = np.full(k, 1.0 / k)
         weights = np.asarray(weights, dtype=np.float64)
@@ -363,9 +356,7 @@ class GaussianMixture(Target):
         """``log w_k + log N(z; mu_k, Sigma_k)`` for each component, shape ``(n, K)``."""
         z = self._check_z(z)
         means, chols, log_dets, log_w, _ = self._cached(z.dtype, z.device)
-        comps = [
-            _gaussian_log_prob(z, means[k], chols[k], log_dets[k]) for k in range(self.n_components)
-        ]
+        comps = [_gaussian_log_prob(z, means[k], chols[k], log_dets[k]) for k in range(self.n_components)]
         return torch.stack(comps, dim=1) + log_w  # (n, K)
 
     def log_prob(self, z):
@@ -382,9 +373,7 @@ class GaussianMixture(Target):
         return (z, labels) if return_labels else z
 
     def _shifted(self, delta):
-        return GaussianMixture(
-            self.means, self.covariances + delta * np.eye(self.latent_dim), self.weights
-        )
+        return GaussianMixture(self.means, self.covariances + delta * np.eye(self.latent_dim), self.weights)
 
     def smoothed(self, bandwidth):
         """Each component's covariance grows by ``h^2 I``."""
@@ -399,9 +388,7 @@ class GaussianMixture(Target):
         return self._shifted(-h * h)
 
     def __repr__(self):
-        return (
-            f"GaussianMixture(n_components={self.n_components}, latent_dim={self.latent_dim})"
-        )
+        return f"GaussianMixture(n_components={self.n_components}, latent_dim={self.latent_dim})"
 
 
 def _generator_device(generator, device):
@@ -460,10 +447,7 @@ def make_target(target, latent_dim):
 def _check_dim(target, latent_dim):
     dim = getattr(target, "latent_dim", None)
     if dim is not None and dim != latent_dim:
-        raise ValueError(
-            f"the target is {dim}-dimensional but the data has {latent_dim} features; "
-            "they must agree."
-        )
+        raise ValueError(f"the target is {dim}-dimensional but the data has {latent_dim} features; they must agree.")
     return target
 
 

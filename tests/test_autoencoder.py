@@ -135,8 +135,9 @@ def test_grid_search_over_latent_dim_skips_the_degenerate_setting(blobs):
 
     from sklearn.exceptions import FitFailedWarning
 
-    search = GridSearchCV(GENAutoencoder(**{**SMALL, "max_iter": 5}), {"latent_dim": [2, 4, 8]}, cv=2,
-                          error_score=np.nan)
+    search = GridSearchCV(
+        GENAutoencoder(**{**SMALL, "max_iter": 5}), {"latent_dim": [2, 4, 8]}, cv=2, error_score=np.nan
+    )
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", FitFailedWarning)
         warnings.filterwarnings("ignore", "One or more of the test scores are non-finite", UserWarning)
@@ -164,6 +165,7 @@ def test_params_round_trip_and_clone():
     assert est.set_params(kde_refresh_every=5).kde_refresh_every == 5
 
 
+@pytest.mark.slow
 def test_pipeline_and_grid_search_in_worker_processes():
     X = load_digits().data[:400]
     pipe = Pipeline([("scale", StandardScaler()), ("gen", GENAutoencoder(**{**SMALL, "latent_dim": 3}))])
@@ -184,10 +186,35 @@ def test_pandas_output():
     assert list(out.columns) == ["genautoencoder0", "genautoencoder1"]
 
 
-def test_early_stopping_restores_best_and_records_validation(blobs):
-    est = GENAutoencoder(**{**SMALL, "max_iter": 30, "early_stopping": True, "n_iter_no_change": 2}).fit(blobs)
-    val = est.history_["validation_loss"]
-    assert all(np.isfinite(val)) and est.n_iter_ <= 30
+def test_early_stopping_restores_best_and_records_validation(blobs, monkeypatch):
+    snapshots = {}  # epoch -> the weights the loop saved as the best so far
+    real = GENAutoencoder._snapshot
+
+    def spy(self):
+        state = real(self)
+        snapshots[self.n_iter_] = state
+        return state
+
+    monkeypatch.setattr(GENAutoencoder, "_snapshot", spy)
+    params = {
+        **SMALL,
+        "max_iter": 60,
+        "early_stopping": True,
+        "n_iter_no_change": 2,
+        "tol": 0.0,
+        "learning_rate": 3e-2,
+        "decoder_fraction": 0.0,
+    }
+    est = GENAutoencoder(**params).fit(blobs)
+    val = np.asarray(est.history_["validation_loss"])
+    assert np.all(np.isfinite(val))
+    assert est.n_iter_ < 60  # it stopped early, so the last epochs were not the best
+    best_epoch = int(np.argmin(val)) + 1
+    assert best_epoch < est.n_iter_
+    for name, tensor in est.encoder_.state_dict().items():
+        torch.testing.assert_close(tensor, snapshots[best_epoch][0][name])
+    for name, tensor in est.decoder_.state_dict().items():
+        torch.testing.assert_close(tensor, snapshots[best_epoch][1][name])
 
 
 def test_custom_modules_and_factories(blobs):
@@ -217,8 +244,12 @@ def test_mixture_target_predicts_components():
         ({}, np.zeros((1, 3)), ValueError, "minimum of 2"),
         ({}, np.zeros(5), ValueError, "2D array"),
         ({"encoder": torch.nn.Linear(3, 5)}, np.zeros((10, 3)), ValueError, "encoder returns output of shape"),
-        ({"latent_dim": 40, "hidden_layer_sizes": (64,), "n_kde_samples": 300}, np.random.RandomState(0).randn(300, 60), ValueError,
-         "would degenerate"),
+        (
+            {"latent_dim": 40, "hidden_layer_sizes": (64,), "n_kde_samples": 300},
+            np.random.RandomState(0).randn(300, 60),
+            ValueError,
+            "would degenerate",
+        ),
         ({"bandwidth": 1.2}, np.random.RandomState(0).randn(30, 3), ValueError, "would degenerate"),
         ({"jsd_weight": -1.0}, np.zeros((10, 3)), ValueError, "jsd_weight"),
     ],
@@ -270,6 +301,7 @@ def test_digits_latent_is_gaussian_and_reconstruction_holds():
     assert 0.5 * target_var < ev.min() and ev.max() < 2.0 * target_var
 
 
+@pytest.mark.slow
 def test_semi_supervised_mixture_maps_classes_to_modes():
     rng = np.random.RandomState(0)
     centres = rng.standard_normal((3, 10)) * 4
@@ -363,7 +395,7 @@ def test_history_reconstruction_describes_the_returned_model(blobs):
 
 
 def test_relative_reconstruction_only_rescales_the_loss(blobs):
-    """"relative" divides the squared error by the data's variance: with no penalty, Adam takes
+    """ "relative" divides the squared error by the data's variance: with no penalty, Adam takes
     the same steps as for "mean" (up to its epsilon), and history_ differs by that factor."""
     params = {**SMALL, "jsd_weight": 0.0}
     rel = GENAutoencoder(**{**params, "reconstruction": "relative"}).fit(blobs)

@@ -113,15 +113,24 @@ def test_verbose_prints_one_line_per_epoch(cls, params, blobs, capsys):
         (VariationalAutoencoder, {}, np.zeros(5), ValueError, "2D array"),
         (VariationalAutoencoder, {"likelihood": "poisson"}, np.zeros((10, 3)), ValueError, "likelihood"),
         (VariationalAutoencoder, {"kl_weight": -1.0}, np.zeros((10, 3)), ValueError, "kl_weight"),
-        (VariationalAutoencoder, {"observation_variance": 0.0}, np.zeros((10, 3)), ValueError,
-         "observation_variance"),
+        (VariationalAutoencoder, {"observation_variance": 0.0}, np.zeros((10, 3)), ValueError, "observation_variance"),
         (AdversarialAutoencoder, {"adversarial_weight": -0.1}, np.zeros((10, 3)), ValueError, "adversarial_weight"),
         (AdversarialAutoencoder, {"target": "uniform"}, np.zeros((10, 3)), ValueError, "target"),
         # the VAE's encoder emits mean and log-variance: 2 * latent_dim outputs
-        (VariationalAutoencoder, {"encoder": torch.nn.Linear(3, 2)}, np.zeros((10, 3)), ValueError,
-         r"encoder returns output of shape \(2, 2\).*expected \(n_samples, 4\)"),
-        (AdversarialAutoencoder, {"target": GaussianMixture([[0.0, 0.0, 0.0]])}, np.zeros((10, 3)), ValueError,
-         "3-dimensional"),
+        (
+            VariationalAutoencoder,
+            {"encoder": torch.nn.Linear(3, 2)},
+            np.zeros((10, 3)),
+            ValueError,
+            r"encoder returns output of shape \(2, 2\).*expected \(n_samples, 4\)",
+        ),
+        (
+            AdversarialAutoencoder,
+            {"target": GaussianMixture([[0.0, 0.0, 0.0]])},
+            np.zeros((10, 3)),
+            ValueError,
+            "3-dimensional",
+        ),
     ],
 )
 def test_bad_input(cls, params, X, error, match):
@@ -149,8 +158,11 @@ def test_kl_matches_torch_distributions_and_vanishes_at_the_prior():
 
 @pytest.mark.parametrize(
     "params",
-    [dict(likelihood="gaussian", kl_weight=0.7), dict(likelihood="gaussian", observation_variance=0.5),
-     dict(likelihood="bernoulli", kl_weight=2.0)],
+    [
+        dict(likelihood="gaussian", kl_weight=0.7),
+        dict(likelihood="gaussian", observation_variance=0.5),
+        dict(likelihood="bernoulli", kl_weight=2.0),
+    ],
     ids=["gaussian-auto", "gaussian-fixed", "bernoulli"],
 )
 def test_vae_loss_equals_a_hand_computation(params, monkeypatch):
@@ -159,8 +171,16 @@ def test_vae_loss_equals_a_hand_computation(params, monkeypatch):
     eps = 0.3
     monkeypatch.setattr(VariationalAutoencoder, "_noise", lambda self, like: torch.full_like(like, eps))
     # learning_rate=1e-12 leaves the float32 weights as they were when the loss was recorded
-    est = VariationalAutoencoder(latent_dim=2, hidden_layer_sizes=(4,), max_iter=1, batch_size=8,
-                                 learning_rate=1e-12, random_state=0, device="cpu", **params).fit(X)
+    est = VariationalAutoencoder(
+        latent_dim=2,
+        hidden_layer_sizes=(4,),
+        max_iter=1,
+        batch_size=8,
+        learning_rate=1e-12,
+        random_state=0,
+        device="cpu",
+        **params,
+    ).fit(X)
     enc = copy.deepcopy(est.encoder_).double()
     dec = copy.deepcopy(est.decoder_).double()
     with torch.no_grad():
@@ -232,6 +252,7 @@ def test_vae_custom_encoder_emits_mean_and_log_variance(blobs):
 
 
 # -- the AAE ---------------------------------------------------------------------------
+@pytest.mark.slow
 def test_aae_codes_move_toward_the_target(blobs):
     params = dict(AAE_SMALL, hidden_layer_sizes=(32,), discriminator_hidden_layer_sizes=(32,), max_iter=20)
     plain = AdversarialAutoencoder(**params, adversarial_weight=0.0).fit(blobs)
@@ -254,6 +275,7 @@ def test_aae_mixture_target_samples_with_labels():
 
 
 # -- the discriminator's JSD -------------------------------------------------------------------
+@pytest.mark.slow
 def test_discriminator_jsd_identical_separated_and_monotone():
     rng = np.random.RandomState(0)
     est = {}
@@ -285,8 +307,9 @@ def test_discriminator_jsd_seeding_pickle_threads_and_target():
     restored = pickle.loads(pickle.dumps(a))
     assert restored.score(X) == a.score(X)
     # against its own distribution, X is near the target
-    own = DiscriminatorJensenShannon(target=GaussianMixture(np.zeros((1, 3)), 2.25), random_state=0,
-                                     device="cpu").fit(X)
+    own = DiscriminatorJensenShannon(target=GaussianMixture(np.zeros((1, 3)), 2.25), random_state=0, device="cpu").fit(
+        X
+    )
     assert abs(own.divergence_) < 0.05
 
 

@@ -23,15 +23,33 @@ ESTIMATORS = [
     JSDBandwidthSelector(n_trials=2, random_state=0),
     KDEJensenShannon(bandwidth=0.5, random_state=0),
     KDEJensenShannon(random_state=0),  # bandwidth="auto" runs the search inside fit
-    GENAutoencoder(latent_dim=2, hidden_layer_sizes=(8,), max_iter=2, batch_size=16, n_kde_samples=50,
-                   random_state=0, device="cpu"),
-    AdversarialAutoencoder(latent_dim=2, hidden_layer_sizes=(8,), discriminator_hidden_layer_sizes=(8,), max_iter=2,
-                           batch_size=16, random_state=0, device="cpu"),
-    VariationalAutoencoder(latent_dim=2, hidden_layer_sizes=(8,), max_iter=2, batch_size=16, random_state=0,
-                           device="cpu"),
+    GENAutoencoder(
+        latent_dim=2, hidden_layer_sizes=(8,), max_iter=2, batch_size=16, n_kde_samples=50, random_state=0, device="cpu"
+    ),
+    AdversarialAutoencoder(
+        latent_dim=2,
+        hidden_layer_sizes=(8,),
+        discriminator_hidden_layer_sizes=(8,),
+        max_iter=2,
+        batch_size=16,
+        random_state=0,
+        device="cpu",
+    ),
+    VariationalAutoencoder(
+        latent_dim=2, hidden_layer_sizes=(8,), max_iter=2, batch_size=16, random_state=0, device="cpu"
+    ),
     DiscriminatorJensenShannon(max_iter=3, random_state=0, device="cpu"),
-    DensityOutlierDetector(GENAutoencoder(latent_dim=2, hidden_layer_sizes=(8,), max_iter=2, batch_size=16,
-                                          n_kde_samples=50, random_state=0, device="cpu")),
+    DensityOutlierDetector(
+        GENAutoencoder(
+            latent_dim=2,
+            hidden_layer_sizes=(8,),
+            max_iter=2,
+            batch_size=16,
+            n_kde_samples=50,
+            random_state=0,
+            device="cpu",
+        )
+    ),
     DensityOutlierDetector(KernelDensity(), contamination=0.1),
     DensityOutlierDetector(GaussianMixture(2, random_state=0)),
 ]

@@ -39,6 +39,7 @@ def _one_line_error(capsys):
     return err
 
 
+@pytest.mark.slow
 def test_quick_demo_writes_the_report_and_prints_the_headline(tmp_path, capsys):
     threads = torch.get_num_threads()
     assert main(["--quick", "--out", str(tmp_path)]) == 0
@@ -52,8 +53,13 @@ def test_quick_demo_writes_the_report_and_prints_the_headline(tmp_path, capsys):
 
     summary = _summary(tmp_path)
     res = summary["results"]
-    assert summary["data"] == {"name": "digits", "source": "scikit-learn's digits (load_digits)",
-                               "n_samples": 500, "n_features": 64, "scale": "minmax"}
+    assert summary["data"] == {
+        "name": "digits",
+        "source": "scikit-learn's digits (load_digits)",
+        "n_samples": 500,
+        "n_features": 64,
+        "scale": "minmax",
+    }
     assert summary["model"]["epochs"] == 3 and summary["model"]["n_kde_samples"] == 256
     assert 0 < res["bandwidth"] < 1
     assert res["target_variance"] == pytest.approx(1 - res["bandwidth"] ** 2)
@@ -69,6 +75,7 @@ def test_quick_demo_writes_the_report_and_prints_the_headline(tmp_path, capsys):
             assert f"src='{png}'" in page
 
 
+@pytest.mark.slow
 def test_data_npy(tmp_path, capsys):
     path = tmp_path / "table.npy"
     np.save(path, _table())
@@ -83,6 +90,7 @@ def test_data_npy(tmp_path, capsys):
         assert all((out / png).exists() for png in PNGS)
 
 
+@pytest.mark.slow
 def test_data_csv_with_header(tmp_path, capsys):
     X = _table(n=90, d=5, seed=1)
     path = tmp_path / "table.csv"
@@ -135,16 +143,22 @@ def _nan_table():
 BAD_INPUT = {
     "missing file": (lambda p: ["--data", str(p / "missing.npy")], "no such file"),
     "unknown extension": (lambda p: ["--data", _write(p, "table.txt", "1,2\n3,4\n")], "unknown file type '.txt'"),
-    "non-numeric csv": (lambda p: ["--data", _write(p, "t.csv", "a,b\n1,2\n3,cat\n")],
-                        "line 3, column 2 ('b') holds 'cat'"),
+    "non-numeric csv": (
+        lambda p: ["--data", _write(p, "t.csv", "a,b\n1,2\n3,cat\n")],
+        "line 3, column 2 ('b') holds 'cat'",
+    ),
     "NaN rows": (lambda p: ["--data", _write(p, "t.npy", _nan_table())], "2 of 20 rows"),
     "one row": (lambda p: ["--data", _write(p, "t.csv", "x,y,z\n1,2,3\n")], "has 1 row"),
     "object array": (lambda p: ["--data", _write(p, "t.npy", np.array([{}, {}]))], "Python objects"),
-    "latent dim above features": (lambda p: ["--data", _write(p, "t.npy", _table(d=3)), "--latent-dim", "4"],
-                                  "--latent-dim 4 is larger than the 3 features"),
+    "latent dim above features": (
+        lambda p: ["--data", _write(p, "t.npy", _table(d=3)), "--latent-dim", "4"],
+        "--latent-dim 4 is larger than the 3 features",
+    ),
     "latent dim zero": (lambda p: ["--latent-dim", "0"], "argument --latent-dim: expected a positive integer"),
-    "bandwidth h >= 1": (lambda p: ["--data", _write(p, "t.npy", _table(n=20, d=20)), "--latent-dim", "16"],
-                         "cannot train with --latent-dim 16 on 20 samples"),
+    "bandwidth h >= 1": (
+        lambda p: ["--data", _write(p, "t.npy", _table(n=20, d=20)), "--latent-dim", "16"],
+        "cannot train with --latent-dim 16 on 20 samples",
+    ),
     "missing MNIST folder": (lambda p: ["--mnist", str(p / "nowhere")], "--mnist: MNIST folder"),
     "two data sources": (lambda p: ["--data", "a.npy", "--mnist", "b"], "not allowed with"),
     "bad device": (lambda p: ["--device", "tpu"], "--device"),
@@ -177,8 +191,22 @@ def test_without_matplotlib_the_demo_trains_and_says_how_to_install_it(tmp_path,
 def test_help_explains_the_options(capsys):
     assert main(["--help"]) == 0
     text = capsys.readouterr().out
-    for option in ("--data", "--mnist", "--n-samples", "--latent-dim", "--epochs", "--device", "--seed", "--out",
-                   "--quick", "--scale", "StandardScaler", "index.html", "summary.png", 'pip install "skgen[plot]"'):
+    for option in (
+        "--data",
+        "--mnist",
+        "--n-samples",
+        "--latent-dim",
+        "--epochs",
+        "--device",
+        "--seed",
+        "--out",
+        "--quick",
+        "--scale",
+        "StandardScaler",
+        "index.html",
+        "summary.png",
+        'pip install "skgen[plot]"',
+    ):
         assert option in text
 
 
@@ -189,6 +217,7 @@ def test_cli_dispatches_to_the_demo(capsys):
     assert "skgen: error:" in capsys.readouterr().err
 
 
+@pytest.mark.slow
 def test_python_m_skgen_help():
     proc = subprocess.run([sys.executable, "-m", "skgen", "--help"], capture_output=True, text=True, timeout=120)
     assert proc.returncode == 0, proc.stderr

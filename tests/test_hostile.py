@@ -15,7 +15,6 @@ from sklearn.exceptions import NotFittedError
 from skgen import Gaussian, GaussianMixture, GENAutoencoder, KDEJensenShannon, jsd_bandwidth, kde_entropy
 from skgen.baselines import AdversarialAutoencoder, DiscriminatorJensenShannon, VariationalAutoencoder
 from skgen.datasets import load_mnist, read_idx
-from skgen.kde import log_kde
 
 SMALL = dict(latent_dim=2, hidden_layer_sizes=(16,), max_iter=3, batch_size=32, random_state=0, device="cpu")
 
@@ -90,8 +89,13 @@ def test_entropy_of_float32_data_is_translation_invariant(offset):
 @pytest.mark.parametrize("scale", [1e39, 1e200])
 def test_values_beyond_float32_are_refused_by_name(X, scale):
     g = GENAutoencoder(**SMALL).fit(X)
-    for call in (g.transform, g.score_samples, lambda A: g.inverse_transform(A[:, :2]),
-                 lambda A: GENAutoencoder(**SMALL).fit(A), lambda A: DiscriminatorJensenShannon().fit(A[:, :2])):
+    for call in (
+        g.transform,
+        g.score_samples,
+        lambda A: g.inverse_transform(A[:, :2]),
+        lambda A: GENAutoencoder(**SMALL).fit(A),
+        lambda A: DiscriminatorJensenShannon().fit(A[:, :2]),
+    ):
         with pytest.raises(ValueError, match="float32 range"):
             call(X * scale)
 
@@ -106,7 +110,7 @@ def test_fits_in_threads_are_reproducible_and_leave_global_state_alone(X):
         autoencoder._BANDWIDTH_MEMO.clear()  # the bandwidth search runs in both threads each time
         out = {}
 
-        def fit(seed):
+        def fit(seed, out=out):
             out[seed] = GENAutoencoder(**{**SMALL, "random_state": seed}).fit(X).transform(X)
 
         threads = [threading.Thread(target=fit, args=(s,)) for s in (0, 1)]
@@ -121,11 +125,14 @@ def test_fits_in_threads_are_reproducible_and_leave_global_state_alone(X):
 
 
 # -- 7. the smaller ones -------------------------------------------------------------------------------
-@pytest.mark.parametrize("call", [
-    lambda X: GENAutoencoder(**SMALL, bandwidth=1e-200).fit(X),
-    lambda X: KDEJensenShannon(bandwidth=1e-200).fit(X),
-    lambda X: kde_entropy(X, 1e-200),
-])
+@pytest.mark.parametrize(
+    "call",
+    [
+        lambda X: GENAutoencoder(**SMALL, bandwidth=1e-200).fit(X),
+        lambda X: KDEJensenShannon(bandwidth=1e-200).fit(X),
+        lambda X: kde_entropy(X, 1e-200),
+    ],
+)
 def test_a_bandwidth_too_small_to_compute_with_is_refused(X, call):
     with pytest.raises(ValueError, match="outside"):
         call(X)

@@ -59,6 +59,9 @@ def test_jsd_bandwidth_scales_with_the_target(shift, scale):
 def test_divergence_does_not_move_when_data_and_target_move_together(shift, scale):
     X = _Z[:, :2] * 1.3 + 0.2  # not the target
     base = KDEJensenShannon(target=Gaussian([0.0, 0.0]), bandwidth=0.5, random_state=0).fit(X).divergence_
-    moved = KDEJensenShannon(target=Gaussian([shift, shift], scale**2), bandwidth=0.5 * scale,
-                             random_state=0).fit(scale * X + shift).divergence_
+    moved = (
+        KDEJensenShannon(target=Gaussian([shift, shift], scale**2), bandwidth=0.5 * scale, random_state=0)
+        .fit(scale * X + shift)
+        .divergence_
+    )
     assert moved == pytest.approx(base, abs=1e-6)

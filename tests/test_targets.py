@@ -285,9 +285,11 @@ def test_smoothed_rejects_bad_bandwidth(bad):
 def _blobs(seed=0):
     rng = np.random.RandomState(seed)
     return np.concatenate(
-        [rng.standard_normal((120, 3)) * [1.0, 0.5, 2.0] + [4.0, 0.0, 0.0],
-         rng.standard_normal((80, 3)) @ np.array([[1.0, 0.5, 0.0], [0.0, 1.0, 0.3], [0.0, 0.0, 0.7]])
-         - [3.0, 1.0, 0.0]]
+        [
+            rng.standard_normal((120, 3)) * [1.0, 0.5, 2.0] + [4.0, 0.0, 0.0],
+            rng.standard_normal((80, 3)) @ np.array([[1.0, 0.5, 0.0], [0.0, 1.0, 0.3], [0.0, 0.0, 0.7]])
+            - [3.0, 1.0, 0.0],
+        ]
     )
 
 
@@ -301,9 +303,7 @@ def test_from_sklearn_matches_score_samples(covariance_type):
     np.testing.assert_allclose(t.weights, gmm.weights_, rtol=1e-12)
     np.testing.assert_allclose(t.means, gmm.means_, rtol=1e-12)
     Z = _points(50, 3, seed=10, scale=3.0)
-    np.testing.assert_allclose(
-        t.log_prob(torch.as_tensor(Z)).numpy(), gmm.score_samples(Z), rtol=1e-8, atol=1e-8
-    )
+    np.testing.assert_allclose(t.log_prob(torch.as_tensor(Z)).numpy(), gmm.score_samples(Z), rtol=1e-8, atol=1e-8)
     via_make = make_target(gmm, 3)
     assert isinstance(via_make, GaussianMixture)
     assert via_make == t
@@ -400,8 +400,14 @@ def test_equality_and_hash():
 
 def test_base_class_is_abstract():
     t = Target()
-    for call in (lambda: t.latent_dim, lambda: t.min_variance, lambda: t.log_prob(None),
-                 lambda: t.sample(3), lambda: t.smoothed(0.1), lambda: t.deconvolved(0.1)):
+    for call in (
+        lambda: t.latent_dim,
+        lambda: t.min_variance,
+        lambda: t.log_prob(None),
+        lambda: t.sample(3),
+        lambda: t.smoothed(0.1),
+        lambda: t.deconvolved(0.1),
+    ):
         with pytest.raises(NotImplementedError):
             call()
 
@@ -434,8 +440,7 @@ def test_gaussian_rejects_bad_covariance(cov, match):
 
 @pytest.mark.parametrize(
     "mean, match",
-    [([0.0, np.nan], "NaN"), ([np.inf, 0.0], "infinity"), (0.0, "1-D"), ([], "non-empty"),
-     ([[0.0, 1.0]], "1-D")],
+    [([0.0, np.nan], "NaN"), ([np.inf, 0.0], "infinity"), (0.0, "1-D"), ([], "non-empty"), ([[0.0, 1.0]], "1-D")],
 )
 def test_gaussian_rejects_bad_mean(mean, match):
     with pytest.raises(ValueError, match=match):
@@ -479,8 +484,8 @@ def test_mixture_zero_weight_component_is_allowed():
 
 
 @pytest.mark.parametrize(
-    "latent_dim, error", [(0, ValueError), (-2, ValueError), (1.5, TypeError), (True, TypeError),
-                          ("3", TypeError), (None, TypeError)]
+    "latent_dim, error",
+    [(0, ValueError), (-2, ValueError), (1.5, TypeError), (True, TypeError), ("3", TypeError), (None, TypeError)],
 )
 def test_standard_normal_rejects_bad_latent_dim(latent_dim, error):
     with pytest.raises(error, match="latent_dim must be a positive integer"):

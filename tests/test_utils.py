@@ -29,8 +29,7 @@ def test_make_generator_is_seeded_from_random_state():
     c = torch.randn(3, generator=make_generator(1))
     assert torch.equal(a, b) and not torch.equal(a, c)
     rng = np.random.RandomState(0)
-    assert not torch.equal(torch.randn(3, generator=make_generator(rng)),
-                           torch.randn(3, generator=make_generator(rng)))
+    assert not torch.equal(torch.randn(3, generator=make_generator(rng)), torch.randn(3, generator=make_generator(rng)))
     g = torch.Generator()
     assert make_generator(g) is g
     with pytest.raises(TypeError, match="random_state"):

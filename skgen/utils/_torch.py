@@ -5,7 +5,21 @@ import warnings
 import numpy as np
 import torch
 
-__all__ = ["as_tensor", "make_generator", "resolve_device", "to_numpy"]
+__all__ = ["as_tensor", "draw_seed", "make_generator", "resolve_device", "to_numpy"]
+
+_SEED_HIGH = int(np.iinfo(np.int32).max)  # seeds are drawn from [0, 2**31 - 1)
+
+
+def draw_seed(source):
+    """An int seed drawn from a numpy ``RandomState`` or a torch ``Generator``.
+
+    How skgen derives the seed of a local generator (or of a module's initial
+    weights) from the one it was given, so that everything random in a fit
+    follows ``random_state``.
+    """
+    if isinstance(source, torch.Generator):
+        return int(torch.randint(_SEED_HIGH, (1,), generator=source))
+    return int(source.randint(_SEED_HIGH))
 
 
 def resolve_device(device="auto"):
@@ -20,9 +34,7 @@ def resolve_device(device="auto"):
     try:
         dev = torch.device(device)
     except (RuntimeError, TypeError) as exc:
-        raise ValueError(
-            f"device must be 'auto', 'cpu', 'cuda' or 'cuda:N', got {device!r}."
-        ) from exc
+        raise ValueError(f"device must be 'auto', 'cpu', 'cuda' or 'cuda:N', got {device!r}.") from exc
     if dev.type == "cuda":
         if not torch.cuda.is_available():
             warnings.warn(
@@ -33,8 +45,7 @@ def resolve_device(device="auto"):
             return torch.device("cpu")
         if dev.index is not None and dev.index >= torch.cuda.device_count():
             raise ValueError(
-                f"device={device!r} does not exist: {torch.cuda.device_count()} CUDA "
-                "device(s) are visible."
+                f"device={device!r} does not exist: {torch.cuda.device_count()} CUDA device(s) are visible."
             )
     elif dev.type != "cpu":
         raise ValueError(f"device must be 'auto', 'cpu' or a CUDA device, got {device!r}.")
@@ -59,7 +70,7 @@ def make_generator(random_state, device="cpu"):
             "random_state must be None, an int, a numpy RandomState or a torch.Generator, "
             f"got {type(random_state).__name__}."
         )
-    seed = int(rng.randint(np.iinfo(np.int32).max))
+    seed = draw_seed(rng)
     gen = torch.Generator(device=torch.device(device))
     gen.manual_seed(seed)
     return gen

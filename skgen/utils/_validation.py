@@ -10,16 +10,22 @@ from numbers import Integral, Real
 
 import numpy as np
 import torch
+from sklearn.utils._param_validation import HasMethods, StrOptions
 
 from ._torch import as_tensor
 
 __all__ = [
+    "TARGET_CONSTRAINT",
     "check_bandwidth",
     "check_float32_range",
     "check_positive_int",
     "check_samples",
 ]
 
+
+# The ``target`` parameter of every estimator: "normal", a skgen target (or any object with
+# log_prob and sample), or a fitted scikit-learn GaussianMixture.
+TARGET_CONSTRAINT = [StrOptions({"normal"}), HasMethods(["log_prob", "sample"]), HasMethods(["fit", "score_samples"])]
 
 _FLOAT32_MAX = float(np.finfo(np.float32).max)
 # 1 / h^2 and h^2 must stay finite and normal in float32, where the kernels are evaluated
@@ -65,8 +71,7 @@ def check_bandwidth(bandwidth, name="bandwidth"):
     bandwidth = float(bandwidth)
     if not math.isfinite(bandwidth) or bandwidth <= 0:
         raise ValueError(
-            f"{name} must be a finite positive number, got {bandwidth!r}: a Gaussian "
-            "kernel needs a width h > 0."
+            f"{name} must be a finite positive number, got {bandwidth!r}: a Gaussian kernel needs a width h > 0."
         )
     if not _MIN_BANDWIDTH <= bandwidth <= _MAX_BANDWIDTH:
         raise ValueError(
@@ -117,9 +122,7 @@ def check_samples(X, name="X", *, min_samples=2, n_features=None, dtype=None, de
             try:
                 arr = arr.astype(np.float64)
             except (TypeError, ValueError):
-                raise TypeError(
-                    f"{name} must hold real numbers, got dtype {arr.dtype}."
-                ) from None
+                raise TypeError(f"{name} must hold real numbers, got dtype {arr.dtype}.") from None
         if arr.dtype.kind == "b":
             raise TypeError(f"{name} must hold real numbers, got boolean values.")
         if arr.dtype not in (np.float32, np.float64):
@@ -136,13 +139,11 @@ def check_samples(X, name="X", *, min_samples=2, n_features=None, dtype=None, de
         raise ValueError(f"{name} has 0 features (shape {tuple(X.shape)}); need at least 1.")
     if n < min_samples:
         raise ValueError(
-            f"{name} has {n} sample(s) (shape {tuple(X.shape)}) while a minimum of "
-            f"{min_samples} is required."
+            f"{name} has {n} sample(s) (shape {tuple(X.shape)}) while a minimum of {min_samples} is required."
         )
     if n_features is not None and d != n_features:
         raise ValueError(
-            f"{name} has {d} features but {n_features} are expected (the dimension "
-            "of the target distribution)."
+            f"{name} has {d} features but {n_features} are expected (the dimension of the target distribution)."
         )
     if not bool(torch.isfinite(X).all()):
         kind = "NaN" if bool(torch.isnan(X).any()) else "infinity"
