@@ -250,7 +250,7 @@ class GENAutoencoder(BaseAutoencoder):
         The device the networks live on.
     n_features_in_ : int
         Number of features seen during ``fit``.
-    feature_names_in_ : ndarray of shape (n_features_in_,)
+    feature_names_in_ : ndarray of shape (`n_features_in_`,)
         Names of the features seen during ``fit``, when they all are strings.
 
     See Also

@@ -47,7 +47,7 @@ class DensityOutlierDetector(OutlierMixin, MetaEstimatorMixin, BaseEstimator):
         offset_``.
     n_features_in_ : int
         Number of features seen during ``fit`` (from ``estimator_``).
-    feature_names_in_ : ndarray of shape (n_features_in_,)
+    feature_names_in_ : ndarray of shape (`n_features_in_`,)
         Names of the features seen during ``fit``, when they all are strings
         (from ``estimator_``).
 
