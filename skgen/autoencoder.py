@@ -12,7 +12,7 @@ from sklearn.utils._available_if import available_if
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted
 
-from ._training import BaseAutoencoder
+from ._base import BaseAutoencoder
 from .bandwidth import _trial_bandwidths
 from .density import decoder_jacobian, fit_residual_gaussian, jacobian_log_det, residual_log_prob
 from .kde import jsd_loss
