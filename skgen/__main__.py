@@ -2,14 +2,14 @@
 
 Each subcommand lives in its own module, which provides ``add_arguments(parser)``
 and ``run(args) -> int``; this file only dispatches. ``python -m skgen demo``
-trains a GEN and writes an HTML report (:mod:`skgen.demo`).
+trains a GEN and writes an HTML report (the private package ``skgen._demo``).
 """
 
 import argparse
 import sys
 
-from . import demo
-from .demo import CommandLineParser
+from . import _demo as demo
+from ._demo import CommandLineParser
 
 # name -> (module, one-line help)
 COMMANDS = {

@@ -1,10 +1,14 @@
 """Loaders for the data skgen's demo, examples and benchmarks use.
 
-``load_mnist`` reads the original MNIST IDX files (``train-images-idx3-ubyte``
+``load_table`` reads a user's ``.npy`` or ``.csv`` table (the demo's
+``--data``); ``load_mnist`` reads the original MNIST IDX files (``train-images-idx3-ubyte``
 and friends, gzipped or not) from a folder; nothing is downloaded.
 """
 
+import csv
 import gzip
+import io
+import math
 import os
 import struct
 import zlib
@@ -12,7 +16,7 @@ from numbers import Integral
 
 import numpy as np
 
-__all__ = ["load_mnist", "read_idx"]
+__all__ = ["load_mnist", "load_table", "read_idx"]
 
 _DTYPES = {0x08: np.uint8, 0x09: np.int8, 0x0B: ">i2", 0x0C: ">i4", 0x0D: ">f4", 0x0E: ">f8"}
 _FILES = {
@@ -113,3 +117,134 @@ def load_mnist(folder, subset="train", *, n_samples=None, dtype=np.float32):
         images, labels = images[:n_samples], labels[:n_samples]
     X = images.reshape(images.shape[0], -1).astype(dtype) / dtype.type(255.0)
     return X, labels.astype(np.int64)
+
+
+def load_table(path):
+    """Read a ``.npy`` or ``.csv`` table as a float64 array, refusing what a GEN cannot train on.
+
+    Parameters
+    ----------
+    path : str
+        A ``.npy`` file holding a 2-D numeric array (or a 3-D stack of images,
+        flattened to rows) or a ``.csv`` file, with or without a header row.
+
+    Returns
+    -------
+    X : ndarray of shape (n_samples, n_features), dtype float64
+    image_shape : tuple of int or None
+        ``(height, width)`` when the rows are images: a 3-D ``.npy`` stack or a
+        square feature count of at least 16.
+
+    Raises
+    ------
+    FileNotFoundError
+        No such file.
+    ValueError
+        A folder, an unknown extension, non-numeric content, NaN or infinite
+        values, fewer than 2 rows; the message names the file, and the line
+        and column where there is one.
+    """
+    if not os.path.exists(path):
+        raise FileNotFoundError(f"no such file: {path!r}")
+    if os.path.isdir(path):
+        raise ValueError(f"{path!r} is a folder, not a .npy or .csv file")
+    ext = os.path.splitext(path)[1].lower()
+    if ext == ".npy":
+        X, image_shape, where = _read_npy(path), None, None
+        if X.ndim == 3:
+            image_shape = X.shape[1:]
+            X = X.reshape(X.shape[0], -1)
+    elif ext == ".csv":
+        X, where = _read_csv(path)
+        image_shape = None
+    else:
+        raise ValueError(f"unknown file type {ext or '(no extension)'!r} of {path!r}; use .npy or .csv")
+    if X.ndim != 2:
+        raise ValueError(
+            f"{path!r} holds an array of shape {X.shape}; expected rows of features "
+            "(n_samples, n_features) or a stack of images (n_samples, height, width)"
+        )
+    if X.shape[0] < 2:
+        raise ValueError(
+            f"{path!r} has {X.shape[0]} row{'s' if X.shape[0] != 1 else ''}; "
+            "a GEN needs at least 2 samples (many more to be useful)"
+        )
+    if X.shape[1] < 1:
+        raise ValueError(f"{path!r} has no columns")
+    bad = ~np.isfinite(X).all(axis=1)
+    if bad.any():
+        first = int(np.flatnonzero(bad)[0])
+        at = f"line {where[first]}" if where is not None else f"row index {first}"
+        raise ValueError(
+            f"{int(bad.sum())} of {X.shape[0]} rows of {path!r} contain NaN or infinite "
+            f"values (first at {at}); remove or impute them first"
+        )
+    if image_shape is None:
+        side = math.isqrt(X.shape[1])
+        if side >= 4 and side * side == X.shape[1]:
+            image_shape = (side, side)
+    return X, (None if image_shape is None else tuple(int(s) for s in image_shape))
+
+
+def _read_npy(path):
+    try:
+        arr = np.load(path, allow_pickle=False)
+    except ValueError as exc:
+        if "allow_pickle" in str(exc):
+            raise ValueError(f"{path!r} holds Python objects, not numbers") from None
+        raise ValueError(f"cannot read {path!r} as .npy: {exc}") from None
+    except (OSError, EOFError) as exc:
+        raise ValueError(f"cannot read {path!r} as .npy: {exc}") from None
+    if not isinstance(arr, np.ndarray):
+        raise ValueError(f"{path!r} is not a single .npy array")
+    if arr.dtype.kind not in "biuf":
+        raise ValueError(f"{path!r} holds {arr.dtype} values, not real numbers")
+    return arr.astype(np.float64)
+
+
+def _read_csv(path):
+    """Numbers of a CSV file and the line number of each data row."""
+    try:
+        with open(path, newline="", encoding="utf-8-sig") as f:
+            text = f.read()
+    except UnicodeDecodeError:
+        raise ValueError(f"{path!r} is not a text CSV file") from None
+    except OSError as exc:
+        raise ValueError(f"cannot read {path!r}: {exc.strerror or exc}") from None
+    first = next((line for line in text.splitlines() if line.strip()), "")
+    delimiter = next((d for d in (",", ";", "\t") if d in first), ",")
+    reader = csv.reader(io.StringIO(text), delimiter=delimiter)
+    rows, lines = [], []
+    for fields in reader:
+        if any(field.strip() for field in fields):
+            rows.append(fields)
+            lines.append(reader.line_num)
+    if not rows:
+        raise ValueError(f"{path!r} is empty")
+    header = None
+    if not all(_is_number(field) for field in rows[0]):
+        header, rows, lines = rows[0], rows[1:], lines[1:]
+    width = len(header) if header is not None else len(rows[0]) if rows else 0
+    X = np.empty((len(rows), width))
+    for r, (fields, line) in enumerate(zip(rows, lines)):
+        if len(fields) != width:
+            raise ValueError(f"line {line} of {path!r} has {len(fields)} fields, expected {width}")
+        for c, field in enumerate(fields):
+            field = field.strip()
+            if not field:
+                X[r, c] = np.nan  # an empty cell: refused as a missing value below
+                continue
+            try:
+                X[r, c] = float(field)
+            except ValueError:
+                col = f"column {c + 1}" + (f" ({header[c].strip()!r})" if header is not None else "")
+                raise ValueError(f"{path!r} is not numeric: line {line}, {col} holds {field!r}") from None
+    return X, lines
+
+
+def _is_number(text):
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True

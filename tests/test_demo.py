@@ -1,6 +1,6 @@
 """``python -m skgen demo``: report files, headline, user data, bad input, no matplotlib.
 
-Runs ``skgen.demo.main`` in-process (one subprocess test covers ``python -m
+Runs ``skgen._demo.main`` in-process (one subprocess test covers ``python -m
 skgen``). Training runs are tiny (``--quick``, a few epochs, one thread).
 """
 
@@ -14,7 +14,8 @@ import pytest
 import torch
 
 from skgen.__main__ import main as cli
-from skgen.demo import DemoError, load_table, main
+from skgen._demo import main
+from skgen.datasets import load_table
 
 HAVE_MATPLOTLIB = importlib.util.find_spec("matplotlib") is not None
 PNGS = ["summary.png", "reconstructions.png", "samples.png", "latent.png", "training.png", "typical.png"]
@@ -120,7 +121,7 @@ def test_load_table_formats(tmp_path):
     square = tmp_path / "square.npy"
     np.save(square, np.zeros((3, 64)))
     assert load_table(str(square))[1] == (8, 8)  # a square feature count is drawn as images
-    with pytest.raises(DemoError, match="line 3"):
+    with pytest.raises(ValueError, match="line 3"):
         (tmp_path / "ragged.csv").write_text("1,2\n3,4\n5\n")
         load_table(str(tmp_path / "ragged.csv"))
 
