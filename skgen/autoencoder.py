@@ -16,7 +16,7 @@ from ._base import BaseAutoencoder
 from .bandwidth import _trial_bandwidths
 from .density import decoder_jacobian, fit_residual_gaussian, jacobian_log_det, residual_log_prob
 from .kde import jsd_loss
-from .targets import GaussianMixture, log_prob_quantile, make_target
+from .targets import GaussianMixture, component_cross_entropy, log_prob_quantile, make_target
 from .utils._state import unfitted_on_error
 from .utils._torch import as_tensor, draw_seed, to_numpy
 from .utils._validation import TARGET_CONSTRAINT, check_bandwidth
@@ -486,12 +486,9 @@ class GENAutoencoder(BaseAutoencoder):
             lagged_z=lagged,
             log_floor=self.log_density_floor_,
         )
-        if self._labels is not None:
-            labels = self._labels[batch_idx]
-            known = labels >= 0
-            if bool(known.any()):  # labelled codes: cross-entropy of their own component
-                log_post = torch.log_softmax(self.target_.component_log_prob(z[known]), dim=1)
-                penalty = penalty - log_post.gather(1, labels[known][:, None]).mean()
+        if self._labels is not None:  # labelled codes: cross-entropy of their own component
+            anchor = component_cross_entropy(self.target_, z, self._labels[batch_idx])
+            penalty = penalty if anchor is None else penalty + anchor
         return self.jsd_weight * penalty
 
     def _after_step(self, z, batch_idx, step):

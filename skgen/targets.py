@@ -24,6 +24,7 @@ import torch
 from .utils._constants import LOG_2PI as _LOG_2PI
 
 __all__ = [
+    "component_cross_entropy",
     "Gaussian",
     "GaussianMixture",
     "StandardNormal",
@@ -449,6 +450,34 @@ def _check_dim(target, latent_dim):
     if dim is not None and dim != latent_dim:
         raise ValueError(f"the target is {dim}-dimensional but the data has {latent_dim} features; they must agree.")
     return target
+
+
+def component_cross_entropy(target, z, labels):
+    """Mean cross-entropy of the mixture posterior against known components (section 5.4).
+
+    ``-1/n_known sum_i log p(k_i | z_i)`` over the rows whose label ``k_i``
+    is ``>= 0``, with ``p(k | z) = w_k N(z; mu_k, Sigma_k) / p(z)``: the term
+    that anchors each labelled code to its class's mode in semi-supervised
+    GEN training.
+
+    Parameters
+    ----------
+    target : GaussianMixture
+        Anything with ``component_log_prob(z) -> (n, K)``.
+    z : torch.Tensor of shape (n, l)
+    labels : torch.Tensor of shape (n,), int64
+        Component index per row, ``-1`` for unlabelled rows.
+
+    Returns
+    -------
+    loss : torch.Tensor, 0-d, or None
+        Differentiable in ``z``; ``None`` when no row is labelled.
+    """
+    known = labels >= 0
+    if not bool(known.any()):
+        return None
+    log_post = torch.log_softmax(target.component_log_prob(z[known]), dim=1)  # (n_known, K)
+    return -log_post.gather(1, labels[known][:, None]).mean()
 
 
 def log_prob_quantile(target, q, *, n_samples=200_000, generator=None):

@@ -511,3 +511,23 @@ def test_monte_carlo_jsd_closed_cases():
     assert 0.10 < mid < 0.12  # N(0,1) vs N(1,1): 0.1111 by numerical integration
     with pytest.raises(ValueError, match="dimensional"):
         monte_carlo_jsd(StandardNormal(2), StandardNormal(3))
+
+
+def test_component_cross_entropy_is_the_posterior_log_loss():
+    from scipy.stats import multivariate_normal
+
+    from skgen.targets import component_cross_entropy
+
+    means = np.array([[-1.0, 0.0], [1.5, 0.5]])
+    covs = np.array([np.eye(2), [[0.5, 0.1], [0.1, 0.8]]])
+    weights = np.array([0.3, 0.7])
+    t = GaussianMixture(means, covs, weights)
+    z = np.random.RandomState(0).normal(size=(6, 2))
+    labels = np.array([0, 1, -1, 1, -1, 0])
+    dens = np.stack([w * multivariate_normal(m, c).pdf(z) for m, c, w in zip(means, covs, weights)], 1)
+    post = dens / dens.sum(1, keepdims=True)
+    known = labels >= 0
+    expected = -np.mean(np.log(post[known, labels[known]]))
+    got = component_cross_entropy(t, torch.as_tensor(z), torch.as_tensor(labels))
+    assert float(got) == pytest.approx(expected, rel=1e-10)
+    assert component_cross_entropy(t, torch.as_tensor(z), torch.full((6,), -1)) is None
