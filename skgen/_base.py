@@ -530,7 +530,7 @@ def _module_to_cpu(module):
 
 
 def _check_codes(Z, latent_dim):
-    Zt = check_samples(Z, "Z", min_samples=1, n_features=latent_dim)
+    Zt = check_samples(Z, "Z", min_samples=1, n_features=latent_dim, features_are="latent_dim, the codes' width")
     arr = check_float32_range(Zt.numpy(), "Z")
     return arr if arr.dtype in (np.float32, np.float64) else arr.astype(np.float64)
 

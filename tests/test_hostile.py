@@ -224,3 +224,9 @@ def test_divergence_score_falls_as_the_codes_move_away_from_the_target():
     # the paper's plug-in, one parameter away, is what turned back
     plug_in = KDEJensenShannon(estimate="plug_in", random_state=0).fit(Z)
     assert plug_in.score(100 * Z) > plug_in.score(10 * Z)
+
+
+def test_codes_of_the_wrong_width_are_named_as_codes(X):
+    g = GENAutoencoder(**SMALL).fit(X)
+    with pytest.raises(ValueError, match=r"Z has 3 features but 2 are expected \(latent_dim"):
+        g.inverse_transform(np.zeros((4, 3)))

@@ -82,7 +82,7 @@ def check_bandwidth(bandwidth, name="bandwidth"):
     return bandwidth
 
 
-def check_samples(X, name="X", *, min_samples=2, n_features=None, dtype=None, device=None):
+def check_samples(X, name="X", *, min_samples=2, n_features=None, features_are=None, dtype=None, device=None):
     """Validate a 2-D sample array and return it as a floating torch tensor.
 
     Parameters
@@ -95,6 +95,9 @@ def check_samples(X, name="X", *, min_samples=2, n_features=None, dtype=None, de
         Fewest rows accepted.
     n_features : int, default=None
         Required number of columns, if any.
+    features_are : str, default=None
+        What the required number of columns is, for the error message (e.g.
+        "the latent dimension"); by default the target distribution's.
     dtype : torch.dtype, default=None
         Output dtype. ``None`` keeps float32/float64 tensors and arrays as they
         are and converts everything else to float64.
@@ -143,7 +146,8 @@ def check_samples(X, name="X", *, min_samples=2, n_features=None, dtype=None, de
         )
     if n_features is not None and d != n_features:
         raise ValueError(
-            f"{name} has {d} features but {n_features} are expected (the dimension of the target distribution)."
+            f"{name} has {d} features but {n_features} are expected "
+            f"({features_are or 'the dimension of the target distribution'})."
         )
     if not bool(torch.isfinite(X).all()):
         kind = "NaN" if bool(torch.isnan(X).any()) else "infinity"
