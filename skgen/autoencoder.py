@@ -15,7 +15,7 @@ from sklearn.utils.validation import check_is_fitted
 from ._base import BaseAutoencoder
 from .bandwidth import _trial_bandwidths
 from .density import decoder_jacobian, fit_residual_gaussian, jacobian_log_det, residual_log_prob
-from .kde import jsd_loss
+from .kde import jsd_loss, kde_subset, rolling_refresh_rows
 from .targets import GaussianMixture, component_cross_entropy, log_prob_quantile, make_target
 from .utils._state import unfitted_on_error
 from .utils._torch import as_tensor, draw_seed, to_numpy
@@ -437,7 +437,6 @@ class GENAutoencoder(BaseAutoencoder):
         # Line 3: a subset of m training samples whose lagged codes form the KDE set.
         self._X_train = X_train
         self._kde_generator = torch.Generator().manual_seed(draw_seed(generator))
-        self._slot = torch.full((n,), -1, dtype=torch.long, device=X_train.device)
         self._draw_kde_set()
         self._roll = 0
         if self.kde_refresh == "snapshot":
@@ -450,11 +449,8 @@ class GENAutoencoder(BaseAutoencoder):
     def _draw_kde_set(self):
         """Draw the m training samples of the KDE set; ``_slot`` maps a sample to its row (or -1)."""
         X = self._X_train
-        n, m = X.shape[0], self.n_kde_samples_
-        index = torch.randperm(n, generator=self._kde_generator)[:m].to(X.device)
+        index, self._slot = kde_subset(X.shape[0], self.n_kde_samples_, self._kde_generator, device=X.device)
         self._kde_X = X[index]
-        self._slot.fill_(-1)
-        self._slot[index] = torch.arange(m, device=X.device)
 
     @torch.no_grad()
     def _lagged_codes_of(self, X):
@@ -509,12 +505,9 @@ class GENAutoencoder(BaseAutoencoder):
             if step % k_b == 0:  # line 13: re-encode the whole KDE set
                 self._kde_codes = self._encode_tensor(self._kde_X)
             return
-        # rolling: re-encode the next ceil(m / k_b) codes, so every code is at
-        # most k_b minibatches old and the cost is spread evenly
-        size = -(-m // k_b)
-        idx = (torch.arange(size, device=self._kde_codes.device) + self._roll) % m
+        # rolling: re-encode the next ceil(m / k_b) codes
+        idx, self._roll = rolling_refresh_rows(m, k_b, self._roll, device=self._kde_codes.device)
         self._kde_codes[idx] = self._encode_tensor(self._kde_X[idx])
-        self._roll = (self._roll + size) % m
 
     def _validation_penalty(self, z, X_val):
         if self.jsd_weight == 0:

@@ -590,6 +590,48 @@ def jsd_loss(
 # -----------------------------------------------------------------------------
 # Entropy (eq. 9) with the fixed-point bandwidth (supplement eq. 5)
 # -----------------------------------------------------------------------------
+def kde_subset(n, m, generator, device=None):
+    """A random KDE set of ``m`` of ``n`` rows, and where each row sits in it.
+
+    Parameters
+    ----------
+    n, m : int
+        Rows available and the size of the set (``m <= n``).
+    generator : torch.Generator
+        The CPU generator that draws the subset.
+    device : torch.device, default=None
+
+    Returns
+    -------
+    index : torch.Tensor of shape (m,), int64
+        The rows in the set, in set order.
+    slot : torch.Tensor of shape (n,), int64
+        For every row its position in the set, ``-1`` outside it: what a
+        minibatch row's own code is left out of the KDE by (``exclude``).
+    """
+    index = torch.randperm(n, generator=generator)[:m].to(device)
+    slot = torch.full((n,), -1, dtype=torch.int64, device=device)
+    slot[index] = torch.arange(m, device=device)
+    return index, slot
+
+
+def rolling_refresh_rows(m, every, start, device=None):
+    """The rows of a KDE set the rolling scheme re-encodes after one minibatch.
+
+    ``ceil(m / every)`` consecutive rows from ``start`` (wrapping around), so
+    that every code is at most ``every`` minibatches old and the cost is
+    spread evenly over the minibatches.
+
+    Returns
+    -------
+    rows : torch.Tensor of shape (ceil(m / every),), int64
+    next_start : int
+    """
+    size = -(-m // every)
+    rows = (torch.arange(size, device=device) + start) % m
+    return rows, (start + size) % m
+
+
 def whiten(Z, *, eps=1e-10):
     """Centre ``Z`` and map its sample covariance to the identity (section 5.2).
 

@@ -956,3 +956,24 @@ class TestCUDA:
         H_gpu, h_gpu = kde_entropy(Z.cuda(), return_bandwidth=True)
         assert h_gpu == pytest.approx(h_cpu, rel=1e-8)
         assert H_gpu == pytest.approx(H_cpu, rel=1e-8)
+
+
+def test_kde_subset_and_its_slots():
+    from skgen.kde import kde_subset
+
+    index, slot = kde_subset(10, 4, torch.Generator().manual_seed(0))
+    assert index.shape == (4,) and len(set(index.tolist())) == 4 and slot.shape == (10,)
+    assert slot[index].tolist() == [0, 1, 2, 3]  # each chosen row knows its place in the set
+    assert int((slot == -1).sum()) == 6
+
+
+def test_rolling_refresh_covers_the_set_in_every_minibatches():
+    from skgen.kde import rolling_refresh_rows
+
+    m, every, start, seen = 10, 3, 0, []
+    for _ in range(every):
+        rows, start = rolling_refresh_rows(m, every, start)
+        assert len(rows) == 4  # ceil(10 / 3)
+        seen += rows.tolist()
+    assert set(seen) == set(range(m))  # every code refreshed within `every` minibatches
+    assert start == 12 % m
