@@ -17,6 +17,7 @@ from .bandwidth import _trial_bandwidths
 from .density import decoder_jacobian, fit_residual_gaussian, jacobian_log_det, residual_log_prob
 from .kde import jsd_loss, kde_subset, rolling_refresh_rows
 from .targets import GaussianMixture, component_cross_entropy, log_prob_quantile, make_target
+from .utils._docstrings import shared_docstring
 from .utils._state import unfitted_on_error
 from .utils._torch import as_tensor, draw_seed, to_numpy
 from .utils._validation import TARGET_CONSTRAINT, check_bandwidth
@@ -79,6 +80,7 @@ def _mixture_target(estimator):
     return _is_mixture(getattr(estimator, "target_", estimator.target))
 
 
+@shared_docstring
 class GENAutoencoder(BaseAutoencoder):
     """Generative Encoding Network: an autoencoder whose codes follow a target.
 
@@ -93,7 +95,6 @@ class GENAutoencoder(BaseAutoencoder):
     hidden_layer_sizes : tuple of int, default=(512, 256)
         Hidden widths of the default MLP encoder; the decoder mirrors them.
     activation : {"relu", "tanh", "logistic", "identity", "leaky_relu", "elu"}, default="relu"
-        Hidden-layer activation of the default MLPs.
     encoder, decoder : torch.nn.Module or callable, default=None
         Replace the MLPs: a module (deep-copied at fit) or a factory
         ``f(in_features, out_features) -> nn.Module``.
@@ -167,7 +168,6 @@ class GENAutoencoder(BaseAutoencoder):
         ranked novel MNIST digits better than the isotropic law in every
         measurement (user guide, novelty detection).
     batch_size : int, default=64
-        Minibatch size (capped at the number of training samples).
     max_iter : int, default=100
         Epochs.
     learning_rate : float, default=1e-3
@@ -185,15 +185,9 @@ class GENAutoencoder(BaseAutoencoder):
         way, a phase that stops because the monitored term no longer improves
         keeps the weights of its best epoch.
     validation_fraction : float, default=0.1
-        Share of the data held out with ``early_stopping``.
     n_iter_no_change : int, default=10
-        Epochs without an improvement of ``tol`` after which a phase stops.
     tol : float, default=1e-4
-        Smallest decrease of the monitored term that counts as an improvement.
     device : {"auto", "cpu", "cuda", "cuda:N"} or torch.device, default="auto"
-        Where the networks train (``device_``); ``"auto"`` picks CUDA when
-        available, and an unavailable CUDA device falls back to the CPU with a
-        warning.
     random_state : int, RandomState instance or None, default=None
         Seeds the initial weights, the minibatch order, the validation split,
         the KDE subsets and the bandwidth search, through local generators
@@ -204,9 +198,7 @@ class GENAutoencoder(BaseAutoencoder):
     Attributes
     ----------
     encoder_, decoder_ : torch.nn.Module
-        The trained networks, in eval mode.
     target_ : Target
-        The resolved target.
     bandwidth_ : float
         The kernel width ``h`` (selected for ``(latent_dim, m)`` or given).
     n_kde_samples_ : int
@@ -247,9 +239,7 @@ class GENAutoencoder(BaseAutoencoder):
     n_iter_ : int
         Epochs run, both phases.
     device_ : torch.device
-        The device the networks live on.
     n_features_in_ : int
-        Number of features seen during ``fit``.
     feature_names_in_ : ndarray of shape (`n_features_in_`,)
         Names of the features seen during ``fit``, when they all are strings.
 

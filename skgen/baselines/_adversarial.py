@@ -9,6 +9,7 @@ from sklearn.utils.validation import check_is_fitted
 from .._base import BaseAutoencoder, device_generator, seeded_modules
 from ..nn import make_discriminator
 from ..targets import make_target
+from ..utils._docstrings import shared_docstring
 from ..utils._state import unfitted_on_error
 from ..utils._torch import draw_seed
 from ..utils._validation import TARGET_CONSTRAINT
@@ -16,6 +17,7 @@ from ._losses import discriminator_loss, generator_loss
 
 
 # -- the adversarial autoencoder ------------------------------------------------------
+@shared_docstring
 class AdversarialAutoencoder(BaseAutoencoder):
     """Adversarial autoencoder (Makhzani et al., 2016), trained like a GEN.
 
@@ -47,12 +49,8 @@ class AdversarialAutoencoder(BaseAutoencoder):
         counterpart of GEN's ``jsd_weight``; with ``reconstruction="mean"`` it
         is per feature. The adversary's gradient is sharper than the KDE's, and
         one optimiser step serves both terms, so the usable weights are
-        smaller: on digits scaled to [0, 1] (``latent_dim=8``, 60 epochs,
-        seeds 0 and 1) 0.01 gave a whitened latent entropy of 10.1 to 10.3
-        nats (N(0, I_8): 11.66; GEN with its defaults: 11.59) at a
-        reconstruction MSE of 0.011 to 0.012 (GEN: 0.0097); 0.005 gave 10.6 to
-        10.7 at 0.013 to 0.015; from 0.02 the codes collapse (latent
-        eigenvalues near 0) and from 0.03 so does the reconstruction.
+        smaller; from 0.02 the codes collapsed on digits (the measurements are
+        in the user guide, :ref:`baselines`).
     discriminator_hidden_layer_sizes : tuple of int, default=(512, 256)
         Hidden widths of the adversary (Makhzani et al. used two layers of
         1000 units on MNIST).

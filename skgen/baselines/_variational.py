@@ -8,11 +8,13 @@ from sklearn.utils.validation import check_is_fitted
 
 from .._base import BaseAutoencoder, device_generator
 from ..targets import StandardNormal
+from ..utils._docstrings import shared_docstring
 from ..utils._state import unfitted_on_error
 from ._losses import bernoulli_nll, gaussian_nll, kl_standard_normal
 
 
 # -- the variational autoencoder ------------------------------------------------------
+@shared_docstring
 class VariationalAutoencoder(BaseAutoencoder):
     """Variational autoencoder (Kingma and Welling, 2014), trained like a GEN.
 
@@ -52,7 +54,8 @@ class VariationalAutoencoder(BaseAutoencoder):
         Epochs.
     learning_rate : float, default=1e-3
     beta1 : float, default=0.5
-        Adam's first-moment decay (GEN's setting, so that only the penalty differs).
+        Adam's first-moment decay: the paper's 0.5, which its comparison uses for
+        every method (``GENAutoencoder`` defaults to 0.9; see its docs).
     early_stopping : bool, default=False
         Hold out ``validation_fraction`` of the data and stop when its
         negative ELBO (with the posterior mean as the code, so that it is
