@@ -65,7 +65,7 @@ from .utils._state import unfitted_on_error
 from .utils._torch import as_tensor, draw_seed, make_generator, resolve_device, to_numpy
 from .utils._validation import check_float32_range, check_samples
 
-__all__ = ["BaseAutoencoder", "TorchModulesMixin", "device_generator", "seeded_modules"]
+__all__ = ["BaseAutoencoder", "EarlyStopping", "TorchModulesMixin", "device_generator", "minibatches", "seeded_modules"]
 
 _ENCODE_BATCH = 4096
 _GLOBAL_RNG_LOCK = threading.Lock()
@@ -82,6 +82,36 @@ def seeded_modules(seed, build):
     with _GLOBAL_RNG_LOCK, torch.random.fork_rng(devices=[]):
         torch.manual_seed(seed)  # restored on exit: library code leaves the global RNG as it was
         return build()
+
+
+class EarlyStopping:
+    """The stopping rule every skgen training loop follows, and the best weights it keeps.
+
+    An epoch improves when its monitored value is below the best so far by
+    more than ``tol``; its weights are then kept (``snapshot()``). After
+    ``patience`` epochs in a row without improvement, :meth:`update` returns
+    True: stop. A NaN value never improves.
+    """
+
+    def __init__(self, tol, patience, snapshot):
+        self.tol, self.patience, self._snapshot = tol, patience, snapshot
+        self.best, self.state, self.no_improve, self.stopped = math.inf, None, 0, False
+
+    def update(self, value):
+        """Record one epoch's monitored value; True when training should stop."""
+        if value < self.best - self.tol:
+            self.best, self.no_improve, self.state = value, 0, self._snapshot()
+            return False
+        self.no_improve += 1
+        self.stopped = self.no_improve >= self.patience
+        return self.stopped
+
+
+def minibatches(n, batch_size, generator, device):
+    """``(start, rows)`` of one epoch's minibatches over ``n`` samples, in an order drawn from ``generator``."""
+    perm = torch.randperm(n, generator=generator).to(device)
+    for start in range(0, n, batch_size):
+        yield start, perm[start : start + batch_size]
 
 
 def device_generator(generator, device):
@@ -109,7 +139,6 @@ class TorchModulesMixin:
         for key in self._module_attrs:
             if key in state:
                 state[key] = _module_to_cpu(state[key])
-        state.pop("_best_state", None)
         state["_skgen_version"] = _skgen_version()
         return state
 
@@ -307,8 +336,7 @@ class BaseAutoencoder(TorchModulesMixin, ClassNamePrefixFeaturesOutMixin, Transf
         self.n_iter_ = 0
         bar = _progress(self.max_iter * math.ceil(n / batch)) if self.verbose >= 2 else None
         for joint, max_epochs in phases:
-            best, no_improve, stopped_early = math.inf, 0, False
-            self._best_state = None
+            stopping = EarlyStopping(self.tol, self.n_iter_no_change, self._snapshot)
             for _ in range(max_epochs):
                 t0 = time.perf_counter()
                 sums = self._epoch(X_train, gen, optimizer, batch, keys, name, joint, bar)
@@ -328,22 +356,15 @@ class BaseAutoencoder(TorchModulesMixin, ClassNamePrefixFeaturesOutMixin, Transf
                         f"{seconds:.2f}s" + ("" if joint else "  (decoder only)"),
                         file=sys.stderr,
                     )
-                monitored = val if X_val is not None else sums[self._monitor]
-                if monitored < best - self.tol:
-                    best, no_improve = monitored, 0
-                    self._best_state = self._snapshot()
-                else:
-                    no_improve += 1
-                    if no_improve >= self.n_iter_no_change:
-                        stopped_early = True
-                        break
+                if stopping.update(val if X_val is not None else sums[self._monitor]):
+                    break
             # With a validation set, or when the monitored term stopped improving (e.g.
             # after a loss spike late in training), keep the weights of the phase's best epoch.
-            if (X_val is not None or stopped_early) and self._best_state is not None:
-                self._restore(self._best_state)
+            if (X_val is not None or stopping.stopped) and stopping.state is not None:
+                self._restore(stopping.state)
         if bar is not None:
             bar.close()
-        for key in ("_best_state", "_train_idx", "_step"):
+        for key in ("_train_idx", "_step"):
             self.__dict__.pop(key, None)
         self.history_ = history
         self.encoder_.eval()
@@ -403,10 +424,8 @@ class BaseAutoencoder(TorchModulesMixin, ClassNamePrefixFeaturesOutMixin, Transf
         self.encoder_.train(joint)
         self.decoder_.train()
         n = X_train.shape[0]
-        perm = torch.randperm(n, generator=gen).to(X_train.device)
         sums = dict.fromkeys(keys, 0.0)
-        for start in range(0, n, batch):
-            idx = perm[start : start + batch]
+        for start, idx in minibatches(n, batch, gen, X_train.device):
             x = X_train[idx]
             with torch.set_grad_enabled(joint):
                 h = self.encoder_(x)

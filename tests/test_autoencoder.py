@@ -443,3 +443,18 @@ def test_stopping_on_no_improvement_keeps_the_best_epoch(blobs):
     two_epochs = GENAutoencoder(**{**params, "max_iter": 2}).fit(blobs)
     np.testing.assert_array_equal(stopped.transform(blobs), one_epoch.transform(blobs))
     assert not np.array_equal(stopped.transform(blobs), two_epochs.transform(blobs))
+
+
+def test_early_stopping_rule_shared_by_every_loop():
+    from skgen._base import EarlyStopping, minibatches
+
+    snaps = iter(range(100))
+    rule = EarlyStopping(tol=0.1, patience=2, snapshot=lambda: next(snaps))
+    assert not rule.update(1.0) and rule.state == 0  # improves on inf
+    assert not rule.update(0.95)  # not by more than tol: no improvement (1 of 2)
+    assert not rule.update(0.5) and rule.best == 0.5 and rule.state == 1  # improves, counter reset
+    assert not rule.update(float("nan"))  # NaN never improves
+    assert rule.update(0.45) and rule.stopped  # second epoch in a row without improvement: stop
+    assert rule.best == 0.5 and rule.state == 1  # the best epoch's weights are kept
+    rows = [idx for _, idx in minibatches(10, 4, torch.Generator().manual_seed(0), "cpu")]
+    assert [len(r) for r in rows] == [4, 4, 2] and sorted(torch.cat(rows).tolist()) == list(range(10))

@@ -1,6 +1,7 @@
 """DiscriminatorJensenShannon: the adversary's estimate of the JSD (section 5.1)."""
 
 import contextlib
+import copy
 import math
 from numbers import Integral, Real
 
@@ -12,7 +13,7 @@ from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted, validate_data
 
-from .._base import TorchModulesMixin, seeded_modules
+from .._base import EarlyStopping, TorchModulesMixin, minibatches, seeded_modules
 from ..nn import ACTIVATIONS, make_discriminator
 from ..targets import make_target
 from ..utils._constants import LOG_2 as _LOG_2
@@ -258,16 +259,15 @@ class DiscriminatorJensenShannon(TorchModulesMixin, BaseEstimator):
         optimizer = torch.optim.Adam(clf.parameters(), lr=self.learning_rate)
         n = train.shape[0]
         batch = min(self.batch_size, n)
-        best = self._held_out_loss(val_samples, val_codes)
-        best_state = {k: v.clone() for k, v in clf.state_dict().items()}
-        self.history_ = {"train_loss": [math.nan], "validation_loss": [best]}
-        no_improve, self.n_iter_ = 0, 0
+        # the untrained (chance) classifier is epoch 0: training keeps it unless an epoch does better
+        stopping = EarlyStopping(self.tol, self.n_iter_no_change, lambda: copy.deepcopy(clf.state_dict()))
+        stopping.update(self._held_out_loss(val_samples, val_codes))
+        self.history_ = {"train_loss": [math.nan], "validation_loss": [stopping.best]}
+        self.n_iter_ = 0
         for epoch in range(1, self.max_iter + 1):
             clf.train()
-            perm = torch.randperm(n, generator=gen).to(train.device)
             total = 0.0
-            for start in range(0, n, batch):
-                idx = perm[start : start + batch]
+            for _, idx in minibatches(n, batch, gen, train.device):
                 loss = F.binary_cross_entropy_with_logits(clf(train[idx]), labels[idx])
                 optimizer.zero_grad(set_to_none=True)
                 loss.backward()
@@ -283,16 +283,11 @@ class DiscriminatorJensenShannon(TorchModulesMixin, BaseEstimator):
             self.history_["train_loss"].append(total / n)
             self.history_["validation_loss"].append(val)
             self.n_iter_ = epoch
-            if val < best - self.tol:
-                best, no_improve = val, 0
-                best_state = {k: v.clone() for k, v in clf.state_dict().items()}
-            else:
-                no_improve += 1
-                if no_improve >= self.n_iter_no_change:
-                    break
-        clf.load_state_dict(best_state)
+            if stopping.update(val):
+                break
+        clf.load_state_dict(stopping.state)
         clf.eval()
-        return best
+        return stopping.best
 
     @torch.no_grad()
     def _held_out_loss(self, samples, codes):
