@@ -241,7 +241,7 @@ def _run(args):
 
     _say("[3/4] evaluating: latent entropy, reconstruction, score_samples, samples")
     res = _evaluate(pipe, X, args, cfg)
-    res["fit_seconds"] = fit_seconds
+    res.fit_seconds = fit_seconds
 
     _say(f"[4/4] writing the report to {out_dir}{os.sep}")
     files = []

@@ -1,5 +1,6 @@
 """What the demo measures on the fitted pipeline: entropy, reconstruction, samples, densities."""
 
+import dataclasses
 import math
 
 import numpy as np
@@ -7,6 +8,42 @@ import numpy as np
 from ._common import ENTROPY_MAX_SAMPLES, N_SHOW, N_TYPICAL, SCORE_MAX_SAMPLES
 
 # -- evaluation ---------------------------------------------------------------
+
+
+@dataclasses.dataclass
+class _Results:
+    """What the demo measured on the fitted pipeline; the figures, the headline and the report read it."""
+
+    Xs: np.ndarray
+    Z: np.ndarray
+    R: np.ndarray
+    show: np.ndarray
+    samples: object  # an array, or (array, labels) for a mixture target
+    scores: np.ndarray
+    score_index: np.ndarray
+    most: np.ndarray
+    least: np.ndarray
+    most_scores: np.ndarray
+    least_scores: np.ndarray
+    history: dict
+    gen: object  # the fitted GENAutoencoder
+    reconstruction_mse: float
+    pca_mse: float
+    pca_components: int
+    latent_entropy: float
+    reference_entropy: float
+    entropy_gap: float
+    entropy_samples: int
+    entropy_note: str
+    bandwidth: float
+    target_variance: float
+    eigenvalues: np.ndarray
+    mean_log_density: float
+    epochs: int
+    seconds_per_epoch: float
+    n_kde_samples: int
+    device: str
+    fit_seconds: float = math.nan
 
 
 def _evaluate(pipe, X, args, cfg):
@@ -50,7 +87,7 @@ def _evaluate(pipe, X, args, cfg):
     show = np.sort(rng.choice(n, min(N_SHOW, n), replace=False))
     n_gen = 2 * N_SHOW if d >= 16 and _is_square(d) else N_SHOW
     samples = gen.sample(n_gen, random_state=cfg["seed"])
-    return dict(
+    return _Results(
         Xs=Xs,
         Z=Z,
         R=R,
@@ -88,22 +125,22 @@ def _is_square(d):
 
 
 def _headline(res, latent_dim):
-    H = res["latent_entropy"]
+    H = res.latent_entropy
     if math.isnan(H):
-        ent = f"not computable ({res['entropy_note']})"
+        ent = f"not computable ({res.entropy_note})"
     else:
         ent = (
-            f"{H:.3f} nats   N(0, I_{latent_dim}) sample of the same size: {res['reference_entropy']:.3f}   "
-            f"gap {res['entropy_gap']:+.3f}"
+            f"{H:.3f} nats   N(0, I_{latent_dim}) sample of the same size: {res.reference_entropy:.3f}   "
+            f"gap {res.entropy_gap:+.3f}"
         )
-    eig = res["eigenvalues"]
+    eig = res.eigenvalues
     return [
         "headline",
         f"  {'latent entropy':<20}{ent}",
-        f"  {'reconstruction MSE':<20}{res['reconstruction_mse']:.5f}   "
-        f"(PCA with {res['pca_components']} components: {res['pca_mse']:.5f})",
-        f"  {'bandwidth h':<20}{res['bandwidth']:.3f}   1 - h^2 = {res['target_variance']:.3f}   "
+        f"  {'reconstruction MSE':<20}{res.reconstruction_mse:.5f}   "
+        f"(PCA with {res.pca_components} components: {res.pca_mse:.5f})",
+        f"  {'bandwidth h':<20}{res.bandwidth:.3f}   1 - h^2 = {res.target_variance:.3f}   "
         f"(latent covariance eigenvalues {eig.min():.3f}..{eig.max():.3f})",
-        f"  {'fit time':<20}{res['fit_seconds']:.1f} s   ({res['epochs']} epochs, "
-        f"{res['seconds_per_epoch']:.2f} s per epoch, {res['device']})",
+        f"  {'fit time':<20}{res.fit_seconds:.1f} s   ({res.epochs} epochs, "
+        f"{res.seconds_per_epoch:.2f} s per epoch, {res.device})",
     ]

@@ -11,7 +11,7 @@ _PAD_COLOUR = "#c9d1dc"
 
 def _view(res, data):
     """Colour map and limits for drawing rows of scaled data."""
-    Xs = res["Xs"]
+    Xs = res.Xs
     if data.scale == "minmax":
         return dict(cmap="gray_r", vmin=0.0, vmax=1.0)
     lim = float(np.percentile(np.abs(Xs), 99.5)) or 1.0
@@ -66,7 +66,7 @@ def _draw_groups(mpl, ax, groups, data, view, title):
 
 
 def _recon_groups(res, data):
-    X, R, show = res["Xs"], res["R"], res["show"]
+    X, R, show = res.Xs, res.R, res.show
     if data.image_shape is None:
         return [("original", X[show]), ("reconstruction", R[show])]
     groups = []
@@ -77,12 +77,12 @@ def _recon_groups(res, data):
 
 
 def _sample_groups(res, data):
-    return [("", res["samples"])] if data.image_shape is not None else [("generated", res["samples"])]
+    return [("", res.samples)] if data.image_shape is not None else [("generated", res.samples)]
 
 
 def _typical_groups(res):
-    X = res["Xs"]
-    return [("most typical", X[res["most"]]), ("least typical", X[res["least"]])]
+    X = res.Xs
+    return [("most typical", X[res.most]), ("least typical", X[res.least])]
 
 
 def _latent_pairs(latent_dim, limit=4):
@@ -117,8 +117,8 @@ def _sample(target, n, seed):
 
 
 def _draw_latent(ax, res, dims, seed, legend=True):
-    Z = res["Z"]
-    marginal = _marginal(res["gen"].latent_distribution_, dims)
+    Z = res.Z
+    marginal = _marginal(res.gen.latent_distribution_, dims)
     ref = _sample(marginal, 20000, seed) if marginal is not None else None
     if len(dims) == 1:
         z = Z[:, dims[0]]
@@ -182,7 +182,7 @@ def _figure(mpl, size):
 def _write_figures(mpl, out_dir, res, data):
     view = _view(res, data)
     seed = 0
-    latent_dim = res["Z"].shape[1]
+    latent_dim = res.Z.shape[1]
     pairs = _latent_pairs(latent_dim) or [(0,)]
     files = []
     tall = data.image_shape is not None
@@ -194,7 +194,7 @@ def _write_figures(mpl, out_dir, res, data):
         _recon_groups(res, data),
         data,
         view,
-        f"originals and reconstructions D(E(x)), MSE {res['reconstruction_mse']:.4g}",
+        f"originals and reconstructions D(E(x)), MSE {res.reconstruction_mse:.4g}",
     )
     files.append(_save(fig, os.path.join(out_dir, "reconstructions.png")))
 
@@ -212,8 +212,8 @@ def _write_figures(mpl, out_dir, res, data):
 
     fig = _figure(mpl, (7, 4))
     ax = fig.add_subplot()
-    _draw_training(ax, res["history"])
-    ax.set_title(f"training ({res['epochs']} epochs, {res['fit_seconds']:.0f} s)", fontsize=10)
+    _draw_training(ax, res.history)
+    ax.set_title(f"training ({res.epochs} epochs, {res.fit_seconds:.0f} s)", fontsize=10)
     files.append(_save(fig, os.path.join(out_dir, "training.png")))
 
     fig = _figure(mpl, (8, 2.6 if tall else 4))
@@ -223,8 +223,8 @@ def _write_figures(mpl, out_dir, res, data):
         _typical_groups(res),
         data,
         view,
-        f"by score_samples (log density, eq. 10-11): most typical {res['most_scores'][0]:.1f}, "
-        f"least typical {res['least_scores'][0]:.1f}",
+        f"by score_samples (log density, eq. 10-11): most typical {res.most_scores[0]:.1f}, "
+        f"least typical {res.least_scores[0]:.1f}",
     )
     files.append(_save(fig, os.path.join(out_dir, "typical.png")))
 
@@ -236,7 +236,7 @@ def _write_figures(mpl, out_dir, res, data):
         _recon_groups(res, data),
         data,
         view,
-        f"reconstructions (MSE {res['reconstruction_mse']:.4g})",
+        f"reconstructions (MSE {res.reconstruction_mse:.4g})",
     )
     _draw_groups(mpl, fig.add_subplot(grid[0, 1]), _sample_groups(res, data), data, view, "generated samples")
     _draw_groups(
@@ -247,7 +247,7 @@ def _write_figures(mpl, out_dir, res, data):
     which = " and ".join(str(p + 1) for p in pairs[0])
     ax.set_title(f"latent codes, dimension{'s' if len(pairs[0]) > 1 else ''} {which}", fontsize=10)
     ax = fig.add_subplot(grid[1, 1])
-    _draw_training(ax, res["history"])
+    _draw_training(ax, res.history)
     ax.set_title("training curves", fontsize=10)
     ax = fig.add_subplot(grid[1, 2])
     ax.axis("off")
@@ -267,35 +267,35 @@ def _write_figures(mpl, out_dir, res, data):
 
 
 def _entropy_title(res, latent_dim):
-    if math.isnan(res["latent_entropy"]):
+    if math.isnan(res.latent_entropy):
         return "latent codes (entropy not computable) with the contours of latent_distribution_"
     return (
-        f"latent codes and latent_distribution_ N(0, (1 - h^2) I), h = {res['bandwidth']:.3f}; "
-        f"whitened entropy {res['latent_entropy']:.3f} nats vs {res['reference_entropy']:.3f} "
+        f"latent codes and latent_distribution_ N(0, (1 - h^2) I), h = {res.bandwidth:.3f}; "
+        f"whitened entropy {res.latent_entropy:.3f} nats vs {res.reference_entropy:.3f} "
         f"for N(0, I_{latent_dim})"
     )
 
 
 def _summary_lines(res, data, latent_dim):
-    n, d = res["Xs"].shape
-    eig = res["eigenvalues"]
-    ent = "n/a" if math.isnan(res["latent_entropy"]) else f"{res['latent_entropy']:.3f} nats"
+    n, d = res.Xs.shape
+    eig = res.eigenvalues
+    ent = "n/a" if math.isnan(res.latent_entropy) else f"{res.latent_entropy:.3f} nats"
     return [
         f"data          {data.name}, {n} x {d}",
         f"latent dim    {latent_dim}",
-        f"epochs        {res['epochs']}  ({res['fit_seconds']:.1f} s, {res['device']})",
+        f"epochs        {res.epochs}  ({res.fit_seconds:.1f} s, {res.device})",
         "",
-        f"latent entropy (whitened KDE, {res['entropy_samples']} codes)",
+        f"latent entropy (whitened KDE, {res.entropy_samples} codes)",
         f"  GEN         {ent}",
-        f"  N(0, I_{latent_dim})    {res['reference_entropy']:.3f} nats",
-        f"  gap         {res['entropy_gap']:+.3f}" if not math.isnan(res["latent_entropy"]) else "",
+        f"  N(0, I_{latent_dim})    {res.reference_entropy:.3f} nats",
+        f"  gap         {res.entropy_gap:+.3f}" if not math.isnan(res.latent_entropy) else "",
         "",
-        f"reconstruction MSE   {res['reconstruction_mse']:.5f}",
-        f"  PCA, {res['pca_components']} components {res['pca_mse']:.5f}",
+        f"reconstruction MSE   {res.reconstruction_mse:.5f}",
+        f"  PCA, {res.pca_components} components {res.pca_mse:.5f}",
         "",
-        f"bandwidth h   {res['bandwidth']:.3f}   (m = {res['n_kde_samples']})",
-        f"1 - h^2       {res['target_variance']:.3f}",
+        f"bandwidth h   {res.bandwidth:.3f}   (m = {res.n_kde_samples})",
+        f"1 - h^2       {res.target_variance:.3f}",
         f"latent eig.   {eig.min():.3f} .. {eig.max():.3f}",
         "",
-        f"mean log density (score_samples) {res['mean_log_density']:.1f}",
+        f"mean log density (score_samples) {res.mean_log_density:.1f}",
     ]

@@ -67,9 +67,9 @@ def _write_report(out_dir, res, data, args, cfg, pipe, figures):
     from .. import __version__
 
     latent_dim = args.latent_dim
-    n, d = res["Xs"].shape
-    eig = res["eigenvalues"]
-    H = res["latent_entropy"]
+    n, d = res.Xs.shape
+    eig = res.eigenvalues
+    H = res.latent_entropy
     rows = [
         (
             "data",
@@ -79,28 +79,27 @@ def _write_report(out_dir, res, data, args, cfg, pipe, figures):
         ),
         (
             "latent entropy (whitened KDE, EntropyScorer)",
-            f"{H:.3f} nats" if not math.isnan(H) else f"not computable: {res['entropy_note']}",
+            f"{H:.3f} nats" if not math.isnan(H) else f"not computable: {res.entropy_note}",
         ),
         (
-            f"N(0, I<sub>{latent_dim}</sub>) sample of {res['entropy_samples']} (mean of 3)",
-            f"{res['reference_entropy']:.3f} nats; gap {res['entropy_gap']:+.3f}"
+            f"N(0, I<sub>{latent_dim}</sub>) sample of {res.entropy_samples} (mean of 3)",
+            f"{res.reference_entropy:.3f} nats; gap {res.entropy_gap:+.3f}"
             if not math.isnan(H)
-            else f"{res['reference_entropy']:.3f} nats",
+            else f"{res.reference_entropy:.3f} nats",
         ),
         (
             "reconstruction MSE (scaled data)",
-            f"{res['reconstruction_mse']:.5f} (PCA with {res['pca_components']} components: {res['pca_mse']:.5f})",
+            f"{res.reconstruction_mse:.5f} (PCA with {res.pca_components} components: {res.pca_mse:.5f})",
         ),
-        ("kernel bandwidth h (<code>bandwidth_</code>)", f"{res['bandwidth']:.4f} for m = {res['n_kde_samples']}"),
+        ("kernel bandwidth h (<code>bandwidth_</code>)", f"{res.bandwidth:.4f} for m = {res.n_kde_samples}"),
         (
             "1 - h<sup>2</sup> (variance of <code>latent_distribution_</code>)",
-            f"{res['target_variance']:.4f}; eigenvalues of the codes' covariance: {eig.min():.3f} .. {eig.max():.3f}",
+            f"{res.target_variance:.4f}; eigenvalues of the codes' covariance: {eig.min():.3f} .. {eig.max():.3f}",
         ),
-        ("mean log density (<code>score_samples</code>)", f"{res['mean_log_density']:.2f}"),
+        ("mean log density (<code>score_samples</code>)", f"{res.mean_log_density:.2f}"),
         (
             "fit time",
-            f"{res['fit_seconds']:.1f} s, {res['epochs']} epochs "
-            f"({res['seconds_per_epoch']:.2f} s per epoch) on {res['device']}",
+            f"{res.fit_seconds:.1f} s, {res.epochs} epochs ({res.seconds_per_epoch:.2f} s per epoch) on {res.device}",
         ),
     ]
     table = "\n".join(f"<tr><th>{k}</th><td>{html.escape(v)}</td></tr>" for k, v in rows)
@@ -142,13 +141,13 @@ def _write_report(out_dir, res, data, args, cfg, pipe, figures):
         data=dict(name=data.name, source=data.description, n_samples=n, n_features=d, scale=data.scale),
         model=dict(
             latent_dim=latent_dim,
-            epochs=res["epochs"],
-            n_kde_samples=res["n_kde_samples"],
-            device=res["device"],
+            epochs=res.epochs,
+            n_kde_samples=res.n_kde_samples,
+            device=res.device,
             seed=args.seed,
         ),
         results={
-            k: _jsonable(res[k])
+            k: _jsonable(getattr(res, k))
             for k in (
                 "latent_entropy",
                 "reference_entropy",
