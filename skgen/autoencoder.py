@@ -664,18 +664,12 @@ class GENAutoencoder(BaseAutoencoder):
                 "y holds string labels and the string '-1': unlabelled samples are marked by the integer -1, "
                 "which a string array cannot hold. Pass y as a list or an object array with -1 for them."
             )
-        y = np.asarray(y, dtype=object) if not isinstance(y, np.ndarray) else y
+        y = np.asarray(y, dtype=object)  # labels keep their own type: -1 (a number) marks the unlabelled
         n = X.shape[0] if hasattr(X, "shape") else len(X)
         if y.ndim != 1 or y.shape[0] != n:
             raise ValueError(f"y must be 1-D with one label per sample ({n}), got shape {y.shape}.")
-        if y.dtype == object:  # a list: -1 (a number) marks the unlabelled, whatever the labels' type
-            unlabelled = np.array([isinstance(v, Real) and not isinstance(v, bool) and v == -1 for v in y], bool)
-            labelled = y[~unlabelled]
-            if labelled.size and all(isinstance(v, Real) and not isinstance(v, bool) for v in labelled):
-                y = np.asarray(y.tolist())  # numeric labels: a numeric array, as np.asarray would give
-        else:
-            unlabelled = y == -1
-        known = y[~unlabelled]
+        unlabelled = np.array([isinstance(v, Real) and not isinstance(v, bool) and v == -1 for v in y], dtype=bool)
+        known = np.asarray(y[~unlabelled].tolist())  # the labels' own dtype again (numbers or strings)
         if known.size == 0:
             return None
         classes, codes = np.unique(known, return_inverse=True)

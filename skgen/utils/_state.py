@@ -1,8 +1,12 @@
 """Estimator state that a failed ``fit`` must not leave half-written."""
 
 import functools
+import threading
 
 __all__ = ["unfitted_on_error"]
+
+# Per thread, the estimators whose fit is running inside a guard (by id).
+_GUARDED = threading.local()
 
 
 def unfitted_on_error(fit):
@@ -20,6 +24,10 @@ def unfitted_on_error(fit):
 
     @functools.wraps(fit)
     def wrapper(self, *args, **kwargs):
+        guarded = _GUARDED.__dict__.setdefault("ids", set())
+        if id(self) in guarded:  # a subclass's fit calling super().fit: the outer call already guards
+            return fit(self, *args, **kwargs)
+        guarded.add(id(self))
         before = set(vars(self))
         try:
             return fit(self, *args, **kwargs)
@@ -30,5 +38,7 @@ def unfitted_on_error(fit):
                 if key not in params and (fitted or key not in before):
                     delattr(self, key)
             raise
+        finally:
+            guarded.discard(id(self))
 
     return wrapper

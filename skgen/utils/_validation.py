@@ -42,7 +42,7 @@ def check_float32_range(X, name="X"):
     """
     X = np.asarray(X)
     if X.dtype.kind == "f" and X.size and X.dtype.itemsize > 4:
-        biggest = float(np.max(np.abs(X)))
+        biggest = max(float(X.max()), -float(X.min()))  # no |X| copy: this runs on every transform
         if biggest > _FLOAT32_MAX:
             raise ValueError(
                 f"{name} holds values up to {biggest:.3g}, beyond the float32 range (about 3.4e38) in which "
