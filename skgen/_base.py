@@ -12,13 +12,18 @@ stopping and a per-epoch ``history_``, and implements ``transform``,
   adversary's own update); may return a dict of scalars for ``history_``;
 * ``_validation_penalty(h, X_val)``: the penalty on held-out codes ``h`` of
   the held-out samples ``X_val``;
-* ``_decoder_epochs()``: how many epochs at the end train the decoder alone
-  (0 by default);
+* ``_n_epochs(n_minibatches)``: the epochs to train, given the minibatches
+  in an epoch (``max_iter``; ``"auto"``: ``AUTO_UPDATES`` updates, at least
+  ``AUTO_MIN_EPOCHS`` epochs);
+* ``_decoder_epochs(n_epochs)``: how many of them, at the end, train the
+  decoder alone (0 by default);
+* ``_stops_on_plateau(joint)``: whether a phase without a validation set stops
+  when the monitored training term stops improving (True by default);
 * ``_finish_fit(Xt)``: once, after training.
 
 Training has up to two phases. In the joint phase every minibatch updates the
 encoder and the decoder on reconstruction plus penalty. In the decoder phase
-(the last ``_decoder_epochs()`` epochs, or as many after the joint phase stops
+(the last ``_decoder_epochs(n_epochs)`` epochs, or as many after the joint phase stops
 on no improvement) the encoder is frozen in evaluation mode and the decoder
 alone is trained on reconstruction, on the codes ``transform`` will return.
 
@@ -68,6 +73,11 @@ from .utils._validation import check_float32_range, check_samples
 __all__ = ["BaseAutoencoder", "EarlyStopping", "TorchModulesMixin", "device_generator", "minibatches", "seeded_modules"]
 
 _ENCODE_BATCH = 4096
+# max_iter="auto": enough epochs for AUTO_UPDATES minibatch updates, and at least
+# AUTO_MIN_EPOCHS. A latent penalty shapes the codes update by update: on small data
+# 100 epochs left GEN's codes clustered (benchmarks/RESULTS.md, section 6.1).
+AUTO_UPDATES = 10000
+AUTO_MIN_EPOCHS = 100
 _GLOBAL_RNG_LOCK = threading.Lock()
 
 
@@ -187,7 +197,7 @@ class BaseAutoencoder(TorchModulesMixin, ClassNamePrefixFeaturesOutMixin, Transf
         "encoder": [None, HasMethods(["forward"]), callable],
         "decoder": [None, HasMethods(["forward"]), callable],
         "batch_size": [Interval(Integral, 1, None, closed="left")],
-        "max_iter": [Interval(Integral, 1, None, closed="left")],
+        "max_iter": [Interval(Integral, 1, None, closed="left"), StrOptions({"auto"})],
         "learning_rate": [Interval(Real, 0, None, closed="neither")],
         "beta1": [Interval(Real, 0, 1, closed="left")],
         "early_stopping": ["boolean"],
@@ -214,9 +224,20 @@ class BaseAutoencoder(TorchModulesMixin, ClassNamePrefixFeaturesOutMixin, Transf
     def _validation_penalty(self, h, X_val):
         return None
 
-    def _decoder_epochs(self):
-        """Epochs at the end of training that update the decoder alone."""
+    def _n_epochs(self, n_minibatches):
+        """Epochs to train when an epoch has ``n_minibatches`` minibatches."""
+        if self.max_iter == "auto":
+            return max(AUTO_MIN_EPOCHS, math.ceil(AUTO_UPDATES / n_minibatches))
+        return self.max_iter
+
+    def _decoder_epochs(self, n_epochs):
+        """Epochs at the end of training (of ``n_epochs``) that update the decoder alone."""
         return 0
+
+    def _stops_on_plateau(self, joint):
+        """Whether a phase without a validation set stops when the monitored
+        training term has not improved by ``tol`` for ``n_iter_no_change`` epochs."""
+        return True
 
     def _encoder_width(self):
         """Number of encoder outputs."""
@@ -330,13 +351,15 @@ class BaseAutoencoder(TorchModulesMixin, ClassNamePrefixFeaturesOutMixin, Transf
         name = getattr(self, "_penalty_name", "penalty")
         keys = ["loss", "reconstruction", name, *self._extra_history]
         history = {key: [] for key in [*keys, "validation_loss", "seconds"]}
-        n_decoder = min(self._decoder_epochs(), self.max_iter - 1)
-        phases = [(True, self.max_iter - n_decoder)] + ([(False, n_decoder)] if n_decoder > 0 else [])
+        n_epochs = self._n_epochs(math.ceil(n / batch))
+        n_decoder = min(self._decoder_epochs(n_epochs), n_epochs - 1)
+        phases = [(True, n_epochs - n_decoder)] + ([(False, n_decoder)] if n_decoder > 0 else [])
         self._step = 0
         self.n_iter_ = 0
-        bar = _progress(self.max_iter * math.ceil(n / batch)) if self.verbose >= 2 else None
+        bar = _progress(n_epochs * math.ceil(n / batch)) if self.verbose >= 2 else None
         for joint, max_epochs in phases:
             stopping = EarlyStopping(self.tol, self.n_iter_no_change, self._snapshot)
+            watched = X_val is not None or self._stops_on_plateau(joint)
             for _ in range(max_epochs):
                 t0 = time.perf_counter()
                 sums = self._epoch(X_train, gen, optimizer, batch, keys, name, joint, bar)
@@ -356,7 +379,7 @@ class BaseAutoencoder(TorchModulesMixin, ClassNamePrefixFeaturesOutMixin, Transf
                         f"{seconds:.2f}s" + ("" if joint else "  (decoder only)"),
                         file=sys.stderr,
                     )
-                if stopping.update(val if X_val is not None else sums[self._monitor]):
+                if watched and stopping.update(val if X_val is not None else sums[self._monitor]):
                     break
             # With a validation set, or when the monitored term stopped improving (e.g.
             # after a loss spike late in training), keep the weights of the phase's best epoch.

@@ -150,7 +150,8 @@ class GENAutoencoder(BaseAutoencoder):
         over features (``"mean"``) or summed (``"sum"``, eq. 3).
         ``history_["reconstruction"]`` is in the same units.
     decoder_fraction : float in [0, 1), default=0.2
-        The last ``round(decoder_fraction * max_iter)`` epochs train the
+        The last ``round(decoder_fraction * n_epochs)`` epochs (of
+        ``max_iter``, or of what ``"auto"`` makes of it) train the
         decoder alone, on the codes of the frozen encoder (Algorithm 1's
         decoder step, line 11, without the encoder's): the penalty keeps the
         codes moving until the end, and this lets the decoder converge on the
@@ -168,8 +169,12 @@ class GENAutoencoder(BaseAutoencoder):
         ranked novel MNIST digits better than the isotropic law in every
         measurement (user guide, novelty detection).
     batch_size : int, default=64
-    max_iter : int, default=100
-        Epochs.
+    max_iter : int or "auto", default="auto"
+        Epochs. ``"auto"`` trains 100 epochs or enough for 10000 minibatch
+        updates, whichever is more (on 1257 samples: 500 epochs): the
+        penalty shapes the codes update by update, and with 100 epochs of a
+        small data set they were left clustered (a latent entropy gap of up
+        to 0.8 nats on digits in [0, 1], about 0.05 after 10000 updates).
     learning_rate : float, default=1e-3
         Adam's step size, for the encoder and the decoder.
     beta1 : float, default=0.9
@@ -177,13 +182,17 @@ class GENAutoencoder(BaseAutoencoder):
         weights at the end of an epoch reconstruct markedly worse than the
         epoch's running average).
     early_stopping : bool, default=False
-        Hold out ``validation_fraction`` of the data and stop when its
+        Hold out ``validation_fraction`` of the data and stop a phase when its
         reconstruction term has not improved by ``tol`` for
-        ``n_iter_no_change`` epochs; otherwise the training reconstruction
-        term is monitored. (The JSD term is a game against a lagged KDE set,
-        its value no measure of progress, so it is not monitored.) Either
-        way, a phase that stops because the monitored term no longer improves
-        keeps the weights of its best epoch.
+        ``n_iter_no_change`` epochs. Without it, the joint phase runs its
+        epochs (the training reconstruction levels off long before the
+        penalty has shaped the codes) unless ``jsd_weight=0``, and the decoder
+        phase stops on the training reconstruction. (The JSD term is a game
+        against a lagged KDE set, its value no measure of progress, so it is
+        not monitored.) A phase that stops because the monitored term no
+        longer improves keeps the weights of its best epoch. On small data a
+        validation set stops the joint phase early and leaves the codes less
+        Gaussian.
     validation_fraction : float, default=0.1
     n_iter_no_change : int, default=10
     tol : float, default=1e-4
@@ -286,7 +295,8 @@ class GENAutoencoder(BaseAutoencoder):
     }
     _penalty_name = "jsd"
     # The JSD term is a game against a lagged KDE set: its value does not fall
-    # steadily as the codes improve, so stopping watches the reconstruction.
+    # steadily as the codes improve, so stopping watches the reconstruction (and,
+    # without a validation set, only once the penalty is off: _stops_on_plateau).
     _monitor = "reconstruction"
 
     def __init__(
@@ -309,7 +319,7 @@ class GENAutoencoder(BaseAutoencoder):
         decoder_fraction=0.2,
         off_manifold="low_rank",
         batch_size=64,
-        max_iter=100,
+        max_iter="auto",
         learning_rate=1e-3,
         beta1=0.9,
         early_stopping=False,
@@ -518,8 +528,13 @@ class GENAutoencoder(BaseAutoencoder):
             return (x - x_hat).pow(2).mean() / self._recon_scale
         return super()._reconstruction(x, x_hat)
 
-    def _decoder_epochs(self):
-        return int(round(self.decoder_fraction * self.max_iter))
+    def _decoder_epochs(self, n_epochs):
+        return int(round(self.decoder_fraction * n_epochs))
+
+    def _stops_on_plateau(self, joint):
+        # The reconstruction levels off long before the penalty has shaped the
+        # codes, so a plateau ends the joint phase only when there is no penalty.
+        return not joint or self.jsd_weight == 0
 
     @unfitted_on_error
     def fit(self, X, y=None):

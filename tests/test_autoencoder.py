@@ -435,14 +435,41 @@ def test_bandwidth_search_is_reused_across_refits(blobs, monkeypatch):
 
 def test_stopping_on_no_improvement_keeps_the_best_epoch(blobs):
     """With tol so large that no epoch after the first counts as an improvement,
-    training stops after epoch 2 and keeps epoch 1's weights."""
-    params = {**SMALL, "decoder_fraction": 0.0}
+    training without a penalty stops after epoch 2 and keeps epoch 1's weights."""
+    params = {**SMALL, "decoder_fraction": 0.0, "jsd_weight": 0.0}
     stopped = GENAutoencoder(**{**params, "max_iter": 5, "n_iter_no_change": 1, "tol": 1e9}).fit(blobs)
     assert stopped.n_iter_ == 2
     one_epoch = GENAutoencoder(**{**params, "max_iter": 1}).fit(blobs)
     two_epochs = GENAutoencoder(**{**params, "max_iter": 2}).fit(blobs)
     np.testing.assert_array_equal(stopped.transform(blobs), one_epoch.transform(blobs))
     assert not np.array_equal(stopped.transform(blobs), two_epochs.transform(blobs))
+
+
+def test_a_reconstruction_plateau_does_not_end_the_penalised_phase(blobs):
+    """With the penalty on, the joint phase runs all its epochs whatever the
+    training reconstruction does; the decoder phase still stops on a plateau,
+    and a validation set still stops the joint phase."""
+    params = {**SMALL, "max_iter": 10, "decoder_fraction": 0.5, "n_iter_no_change": 1, "tol": 1e9}
+    est = GENAutoencoder(**params).fit(blobs)
+    jsd = np.asarray(est.history_["jsd"])
+    assert np.isfinite(jsd).sum() == 5  # the whole joint phase
+    assert est.n_iter_ == 7  # then two decoder epochs: the second does not improve on the first
+    validated = GENAutoencoder(**{**params, "early_stopping": True}).fit(blobs)
+    assert np.isfinite(validated.history_["jsd"]).sum() == 2
+
+
+def test_auto_max_iter_trains_a_number_of_updates(blobs, monkeypatch):
+    """max_iter="auto": enough epochs for a number of minibatch updates, and at least a minimum."""
+    import skgen._base as base
+
+    monkeypatch.setattr(base, "AUTO_UPDATES", 50)
+    monkeypatch.setattr(base, "AUTO_MIN_EPOCHS", 4)
+    params = {**SMALL, "max_iter": "auto", "decoder_fraction": 0.2}
+    est = GENAutoencoder(**{**params, "batch_size": 100}).fit(blobs)  # 3 minibatches an epoch
+    assert est.n_iter_ == 17  # ceil(50 / 3)
+    assert np.isnan(est.history_["jsd"]).sum() == 3  # round(0.2 * 17) decoder epochs
+    assert GENAutoencoder(**{**params, "batch_size": 10}).fit(blobs).n_iter_ == 4  # 30 an epoch: the minimum
+    assert GENAutoencoder().max_iter == "auto"
 
 
 def test_early_stopping_rule_shared_by_every_loop():
