@@ -1,7 +1,6 @@
 """The demo's command line: arguments, threads, and the run from data to report."""
 
 import argparse
-import math
 import os
 import sys
 import time
@@ -77,10 +76,8 @@ def add_arguments(parser):
         "--epochs",
         type=_positive_int,
         metavar="E",
-        help=f"training epochs (default: {DEFAULT_EPOCHS} for digits; {MNIST_EPOCHS} for --mnist; for --data, "
-        "enough for 10000 minibatch updates and at least 100; "
-        f"{QUICK_EPOCHS} with --quick). The last fifth trains the decoder alone and stops when its "
-        "reconstruction has not improved for 10 epochs",
+        help=f"training epochs (default: {DEFAULT_EPOCHS}; {MNIST_EPOCHS} for --mnist; {QUICK_EPOCHS} with --quick). "
+        "Training also stops when the loss has not improved for 10 epochs",
     )
     parser.add_argument(
         "--scale",
@@ -223,9 +220,8 @@ def _run(args):
     pipe = Pipeline([("scale", scaler), ("gen", gen)])
     m = min(cfg["n_kde_samples"], X.shape[0])
     widths = "-".join(str(w) for w in (X.shape[1], *gen.hidden_layer_sizes, args.latent_dim))
-    n_epochs = gen._n_epochs(math.ceil(X.shape[0] / min(gen.batch_size, X.shape[0])))
     _say(
-        f"[2/4] training: latent_dim {args.latent_dim}, MLP {widths}, up to {n_epochs} epochs, "
+        f"[2/4] training: latent_dim {args.latent_dim}, MLP {widths}, up to {cfg['epochs']} epochs, "
         f"m = {m} KDE samples, jsd_weight {gen.jsd_weight}, device {device}, threads {args.threads_note}"
     )
     t0 = time.perf_counter()

@@ -7,8 +7,7 @@ PROG = "skgen demo"
 PLOT_INSTALL = 'pip install "skgen[plot]"'
 
 # Defaults, measured on 2 shared CPU cores (see the module's --help text).
-DEFAULT_EPOCHS = 100  # digits (the codes are Gaussian by then: gap -0.02)
-DATA_EPOCHS = "auto"  # --data: GENAutoencoder's own rule (at least 10000 minibatch updates)
+DEFAULT_EPOCHS = 100  # digits and --data
 MNIST_EPOCHS = 10
 MNIST_N_SAMPLES = 10000
 QUICK_EPOCHS = 3

@@ -6,7 +6,6 @@ import types
 import numpy as np
 
 from ._common import (
-    DATA_EPOCHS,
     DEFAULT_EPOCHS,
     MNIST_EPOCHS,
     MNIST_N_SAMPLES,
@@ -60,15 +59,7 @@ def _config(args, data):
     if args.epochs is not None:
         epochs = args.epochs
     else:
-        epochs = (
-            QUICK_EPOCHS
-            if args.quick
-            else MNIST_EPOCHS
-            if mnist
-            else DATA_EPOCHS
-            if args.data is not None
-            else DEFAULT_EPOCHS
-        )
+        epochs = QUICK_EPOCHS if args.quick else MNIST_EPOCHS if mnist else DEFAULT_EPOCHS
     n_cap = args.n_samples or (QUICK_N_SAMPLES if args.quick else None)
     scale = args.scale if args.scale != "auto" else ("minmax" if data.kind == "image" else "standard")
     return dict(
