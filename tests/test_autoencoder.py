@@ -469,7 +469,6 @@ def test_auto_max_iter_trains_a_number_of_updates(blobs, monkeypatch):
     assert est.n_iter_ == 17  # ceil(50 / 3)
     assert np.isnan(est.history_["jsd"]).sum() == 3  # round(0.2 * 17) decoder epochs
     assert GENAutoencoder(**{**params, "batch_size": 10}).fit(blobs).n_iter_ == 4  # 30 an epoch: the minimum
-    assert GENAutoencoder().max_iter == "auto"
 
 
 def test_early_stopping_rule_shared_by_every_loop():

@@ -33,6 +33,17 @@ def gaussian_fit_kl(Z):
 
 # -- autoencoders: API -----------------------------------------------------------------
 @pytest.mark.parametrize("cls, params", MODELS, ids=IDS)
+def test_auto_max_iter_counts_updates(cls, params, blobs, monkeypatch):
+    """The baselines share GEN's max_iter="auto" (for comparisons on equal terms)."""
+    import skgen._base as base
+
+    monkeypatch.setattr(base, "AUTO_UPDATES", 20)
+    monkeypatch.setattr(base, "AUTO_MIN_EPOCHS", 2)
+    est = cls(**{**params, "max_iter": "auto", "batch_size": 100, "n_iter_no_change": 100}).fit(blobs)
+    assert est.n_iter_ == 7  # ceil(20 / 3 minibatches)
+
+
+@pytest.mark.parametrize("cls, params", MODELS, ids=IDS)
 def test_shapes_dtypes_and_history(cls, params, fitted, blobs):
     est = fitted[cls]
     Z = est.transform(blobs)

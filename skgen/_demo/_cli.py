@@ -77,7 +77,8 @@ def add_arguments(parser):
         type=_positive_int,
         metavar="E",
         help=f"training epochs (default: {DEFAULT_EPOCHS}; {MNIST_EPOCHS} for --mnist; {QUICK_EPOCHS} with --quick). "
-        "Training also stops when the loss has not improved for 10 epochs",
+        "The last fifth trains the decoder alone and stops when its reconstruction has not improved for "
+        "10 epochs",
     )
     parser.add_argument(
         "--scale",

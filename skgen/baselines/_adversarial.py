@@ -63,8 +63,7 @@ class AdversarialAutoencoder(BaseAutoencoder):
     batch_size : int, default=64
     max_iter : int or "auto", default=100
         Epochs; ``"auto"``: 100, or enough for 10000 minibatch updates if
-        that is more (GENAutoencoder's default, for comparisons on equal
-        terms).
+        that is more (as in GENAutoencoder, for comparisons on equal terms).
     learning_rate : float, default=1e-3
     beta1 : float, default=0.5
         Adam's first-moment decay (the paper's 0.5, common for adversarial training).
