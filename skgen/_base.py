@@ -75,7 +75,8 @@ __all__ = ["BaseAutoencoder", "EarlyStopping", "TorchModulesMixin", "device_gene
 _ENCODE_BATCH = 4096
 # max_iter="auto": enough epochs for AUTO_UPDATES minibatch updates, and at least
 # AUTO_MIN_EPOCHS. A latent penalty shapes the codes update by update: on small data
-# 100 epochs left GEN's codes clustered (benchmarks/RESULTS.md, section 6.1).
+# 100 epochs left GEN's codes clustered (benchmarks/RESULTS.md, section 6.1a); it overfits
+# such data, so it is an option, not the default.
 AUTO_UPDATES = 10000
 AUTO_MIN_EPOCHS = 100
 _GLOBAL_RNG_LOCK = threading.Lock()
