@@ -352,12 +352,13 @@ class BaseAutoencoder(TorchModulesMixin, ClassNamePrefixFeaturesOutMixin, Transf
         name = getattr(self, "_penalty_name", "penalty")
         keys = ["loss", "reconstruction", name, *self._extra_history]
         history = {key: [] for key in [*keys, "validation_loss", "seconds"]}
-        n_epochs = self._n_epochs(math.ceil(n / batch))
+        n_minibatches = math.ceil(n / batch)
+        n_epochs = self._n_epochs(n_minibatches)
         n_decoder = min(self._decoder_epochs(n_epochs), n_epochs - 1)
         phases = [(True, n_epochs - n_decoder)] + ([(False, n_decoder)] if n_decoder > 0 else [])
         self._step = 0
         self.n_iter_ = 0
-        bar = _progress(n_epochs * math.ceil(n / batch)) if self.verbose >= 2 else None
+        bar = _progress(n_epochs * n_minibatches) if self.verbose >= 2 else None
         for joint, max_epochs in phases:
             stopping = EarlyStopping(self.tol, self.n_iter_no_change, self._snapshot)
             watched = X_val is not None or self._stops_on_plateau(joint)
