@@ -72,7 +72,7 @@ from sklearn.metrics import average_precision_score, roc_auc_score
 from sklearn.neighbors import LocalOutlierFactor
 from sklearn.svm import OneClassSVM
 
-from skgen.density import fit_residual_gaussian, residual_log_prob
+from skgen.density import fit_residual_gaussian, fit_signal_scale, residual_log_prob, signal_scale
 
 # Mean AUROC measured by others on this protocol (6000 training images per digit, full test set).
 PEERS = {
@@ -84,7 +84,19 @@ PEERS = {
     "PyOD DeepSVDD": 0.896,
     "IForest": 0.856,
 }
-GEN_METHODS = ("GEN p(x)", "no latent", "no Jacobian", "off-manifold", "GEN p(z)", "Jacobian", "p(x) iso", "GEN recon")
+GEN_METHODS = (
+    "GEN p(x)",
+    "no latent",
+    "no Jacobian",
+    "off-manifold",
+    "GEN p(z)",
+    "Jacobian",
+    "p(x) iso",
+    "p(x) signal",
+    "sig no lat",
+    "sig no Jac",
+    "GEN recon",
+)
 SK_METHODS = ("LOF", "PCA-8", "OCSVM", "IForest")
 PYOD_METHODS = ("PyOD AE", "PyOD VAE", "PyOD DeepSVDD")
 
@@ -144,11 +156,21 @@ def score_digit(X_tr, X_te, args, epochs, pyod):
     )
     X_hat = gen.inverse_transform(gen.transform(X_te))
     scores["GEN recon"] = recon_score(X_te, X_hat)
-    resid_tr = torch.as_tensor(X_tr - gen.inverse_transform(gen.transform(X_tr)))
+    X_hat_tr = torch.as_tensor(gen.inverse_transform(gen.transform(X_tr)))
+    resid_tr, resid_te = torch.as_tensor(X_tr) - X_hat_tr, torch.as_tensor(X_te - X_hat)
     iso = fit_residual_gaussian(resid_tr, 0)  # what off_manifold="isotropic" fits
-    scores["p(x) iso"] = lat + jac + residual_log_prob(torch.as_tensor(X_te - X_hat), iso).numpy()
+    scores["p(x) iso"] = lat + jac + residual_log_prob(resid_te, iso).numpy()
+    # What residual_scale="signal" fits (the low-rank law, scaled per sample by the reconstruction's mean square)
+    reference, floor = fit_signal_scale(X_hat_tr)
+    scale_tr, scale_te = (signal_scale(Xh, reference, floor) for Xh in (X_hat_tr, torch.as_tensor(X_hat)))
+    signal = fit_residual_gaussian(resid_tr, gen.latent_dim, scale=scale_tr)
+    off_sig = residual_log_prob(resid_te, signal, scale=scale_te).numpy()
+    scores.update({"p(x) signal": lat + jac + off_sig, "sig no lat": jac + off_sig, "sig no Jac": lat + off_sig})
     seconds["GEN p(x)"] = time.perf_counter() - t0
     info = f"GEN: h = {gen.bandwidth_:.3f}, m = {gen.n_kde_samples_}, {gen.n_iter_} epochs, {seconds['GEN p(x)']:.0f} s"
+    inl = getattr(args, "_inliers", None)
+    if inl is not None:  # held-out fit of the two off-manifold laws: mean log density of the test inliers
+        info += f"; test inliers' mean log p(x): constant {scores['GEN p(x)'][inl].mean():.1f}, signal {scores['p(x) signal'][inl].mean():.1f}"
 
     sk = {
         "LOF": lambda: LocalOutlierFactor(novelty=True).fit(X_tr).score_samples(X_te),
@@ -229,6 +251,7 @@ def main(argv=None):
         idx = np.flatnonzero(y_train == digit)
         idx = np.sort(rng.permutation(idx)[:n_train])
         truth = (y_test == digit).astype(int)
+        args._inliers = truth == 1
         scores, seconds, info = score_digit(X_train[idx], X_test, args, epochs, pyod)
         auc[digit] = [roc_auc_score(truth, scores[m]) for m in methods]
         ap_in[digit] = [average_precision_score(truth, scores[m]) for m in methods]

@@ -14,7 +14,14 @@ from sklearn.utils.validation import check_is_fitted
 
 from ._base import BaseAutoencoder
 from .bandwidth import _trial_bandwidths
-from .density import decoder_jacobian, fit_residual_gaussian, jacobian_log_det, residual_log_prob
+from .density import (
+    decoder_jacobian,
+    fit_residual_gaussian,
+    fit_signal_scale,
+    jacobian_log_det,
+    residual_log_prob,
+    signal_scale,
+)
 from .kde import jsd_loss, kde_subset, rolling_refresh_rows
 from .targets import GaussianMixture, component_cross_entropy, log_prob_quantile, make_target
 from .utils._docstrings import shared_docstring
@@ -168,6 +175,20 @@ class GENAutoencoder(BaseAutoencoder):
         that structure instead of counting it as independent errors. It
         ranked novel MNIST digits better than the isotropic law in every
         measurement (user guide, novelty detection).
+    residual_scale : {"constant", "signal"}, default="constant"
+        How the off-manifold law's covariance varies from sample to sample.
+        ``"constant"``: one covariance for all (the paper). ``"signal"``: the
+        covariance at ``x`` is the fitted one times ``mean(D(E(x))^2)`` over
+        the training reconstructions' average (at least the smallest ratio
+        seen in training): a variance the decoder predicts, noise that grows
+        with the signal. It is meant for non-negative intensity data such as
+        images, where a faint reconstruction is itself a sign of an input the
+        decoder cannot represent: on one-class MNIST it raised the mean
+        AUROC of ``score_samples`` from 0.971 to 0.98 (user guide, novelty
+        detection), though it fits the training residuals no better than
+        ``"constant"``. On centred data (``StandardScaler``) the mean square
+        measures the distance from the data's mean, not a signal; keep
+        ``"constant"`` there.
     batch_size : int, default=64
     max_iter : int or "auto", default=100
         Epochs. ``"auto"`` trains 100 epochs or enough for 10000 minibatch
@@ -235,6 +256,13 @@ class GENAutoencoder(BaseAutoencoder):
         ``"isotropic"``).
     residual_component_variances_ : ndarray of shape (n_residual_components,)
         Residual variance along each of them.
+    signal_reference_ : float or None
+        With ``residual_scale="signal"``: the training reconstructions'
+        average mean square, the unit of the per-sample factor. None
+        otherwise.
+    signal_floor_ : float or None
+        With ``residual_scale="signal"``: the smallest factor counted. None
+        otherwise.
     jacobian_floor_ : float
         Smallest singular value of the decoder's Jacobian that
         ``score_samples`` counts: ``sqrt(residual_variance_)`` over the
@@ -296,6 +324,7 @@ class GENAutoencoder(BaseAutoencoder):
         "reconstruction": [StrOptions({"relative", "mean", "sum"})],
         "decoder_fraction": [Interval(Real, 0, 1, closed="left")],
         "off_manifold": [StrOptions({"low_rank", "isotropic"})],
+        "residual_scale": [StrOptions({"constant", "signal"})],
     }
     _penalty_name = "jsd"
     # The JSD term is a game against a lagged KDE set: its value does not fall
@@ -322,6 +351,7 @@ class GENAutoencoder(BaseAutoencoder):
         reconstruction="relative",
         decoder_fraction=0.2,
         off_manifold="low_rank",
+        residual_scale="constant",
         batch_size=64,
         max_iter=100,
         learning_rate=1e-3,
@@ -350,6 +380,7 @@ class GENAutoencoder(BaseAutoencoder):
         self.reconstruction = reconstruction
         self.decoder_fraction = decoder_fraction
         self.off_manifold = off_manifold
+        self.residual_scale = residual_scale
         self.batch_size = batch_size
         self.max_iter = max_iter
         self.learning_rate = learning_rate
@@ -585,9 +616,14 @@ class GENAutoencoder(BaseAutoencoder):
         if n > _DENSITY_FIT_SAMPLES:  # evenly spaced rows: enough for k + 1 parameters per feature
             Xt = Xt[torch.linspace(0, n - 1, _DENSITY_FIT_SAMPLES, device=Xt.device).long()]
         with torch.no_grad():
-            resid = Xt - self._decode_tensor(self._encode_tensor(Xt))
+            X_hat = self._decode_tensor(self._encode_tensor(Xt))
+        self.signal_reference_ = self.signal_floor_ = None
+        scale = None
+        if self.residual_scale == "signal":
+            self.signal_reference_, self.signal_floor_ = fit_signal_scale(X_hat)
+            scale = signal_scale(X_hat, self.signal_reference_, self.signal_floor_)
         k = self.latent_dim if self.off_manifold == "low_rank" else 0
-        params = fit_residual_gaussian(resid, k)
+        params = fit_residual_gaussian(Xt - X_hat, k, scale=scale)
         self.residual_mean_ = to_numpy(params["mean"])
         self.residual_components_ = to_numpy(params["components"])
         self.residual_component_variances_ = to_numpy(params["variances"])
@@ -669,7 +705,10 @@ class GENAutoencoder(BaseAutoencoder):
             log_det, _ = jacobian_log_det(decoder_jacobian(self.decoder_, z), floor=self.jacobian_floor_)
             parts["latent"].append(to_numpy(self.latent_distribution_.log_prob(z.double())))
             parts["jacobian"].append(to_numpy(-0.5 * log_det))
-            parts["off_manifold"].append(to_numpy(residual_log_prob(x - x_hat, params)))
+            scale = None
+            if self.signal_reference_ is not None:
+                scale = signal_scale(x_hat, self.signal_reference_, self.signal_floor_)
+            parts["off_manifold"].append(to_numpy(residual_log_prob(x - x_hat, params, scale=scale)))
         return {key: np.concatenate(val).astype(X.dtype, copy=False) for key, val in parts.items()}
 
     def score(self, X, y=None):

@@ -16,8 +16,10 @@ from .utils._constants import LOG_2PI as _LOG_2PI
 __all__ = [
     "decoder_jacobian",
     "fit_residual_gaussian",
+    "fit_signal_scale",
     "jacobian_log_det",
     "residual_log_prob",
+    "signal_scale",
 ]
 
 
@@ -71,7 +73,50 @@ def jacobian_log_det(J, *, floor=0.0):
     return torch.log(eig).sum(1), n_floored
 
 
-def fit_residual_gaussian(R, n_components=0, *, min_variance=1e-12):
+def fit_signal_scale(X_hat, *, min_scale=1e-3):
+    """Reference and floor of the signal-scaled off-manifold law, from training reconstructions.
+
+    The law ``residual_scale="signal"`` scales the residual covariance of
+    each sample by ``s = mean(x_hat^2) / reference``: the decoded sample's
+    mean square over the training reconstructions' average, so ``s`` is
+    about 1 on the training data. ``floor`` is the smallest ``s`` of the
+    training data (at least ``min_scale``): a reconstruction fainter than
+    any the decoder made of its training data is not given less variance
+    than the faintest of them.
+
+    Parameters
+    ----------
+    X_hat : torch.Tensor of shape (n, d)
+        Reconstructions ``D(E(x))`` of the training data.
+    min_scale : float, default=1e-3
+
+    Returns
+    -------
+    reference : float
+    floor : float
+    """
+    energy = X_hat.double().pow(2).mean(1)
+    reference = max(float(energy.mean()), torch.finfo(torch.float64).tiny)
+    floor = max(float(energy.min()) / reference, float(min_scale))
+    return reference, floor
+
+
+def signal_scale(X_hat, reference, floor):
+    """Per-sample variance factor ``max(mean(x_hat^2) / reference, floor)``; see :func:`fit_signal_scale`.
+
+    Parameters
+    ----------
+    X_hat : torch.Tensor of shape (n, d)
+    reference, floor : float
+
+    Returns
+    -------
+    scale : torch.Tensor of shape (n,), float64
+    """
+    return (X_hat.double().pow(2).mean(1) / reference).clamp_min(floor)
+
+
+def fit_residual_gaussian(R, n_components=0, *, scale=None, min_variance=1e-12):
     """Fit the off-manifold Gaussian to reconstruction residuals ``R``.
 
     ``n_components = 0`` is the paper's isotropic law ``N(0, sigma^2 I)``
@@ -87,6 +132,10 @@ def fit_residual_gaussian(R, n_components=0, *, min_variance=1e-12):
     ----------
     R : torch.Tensor of shape (n, d)
     n_components : int, default=0
+    scale : torch.Tensor of shape (n,) or None, default=None
+        Per-sample variance factors (:func:`signal_scale`): the law is then
+        fitted to ``R / sqrt(scale)``, the residuals in units of their
+        sample's own scale. None: all 1.
     min_variance : float, default=1e-12
         Floor for ``sigma^2`` and the component variances (a decoder that
         reconstructs its training data exactly would give 0).
@@ -98,6 +147,8 @@ def fit_residual_gaussian(R, n_components=0, *, min_variance=1e-12):
         ``variances`` (k,), ``noise_variance`` (float), all float64.
     """
     R = R.double()
+    if scale is not None:
+        R = R / scale.double().sqrt().unsqueeze(1)
     n, d = R.shape
     k = max(0, min(int(n_components), n - 1, d - 1))
     if k == 0:
@@ -117,24 +168,34 @@ def fit_residual_gaussian(R, n_components=0, *, min_variance=1e-12):
     return {"mean": mean, "components": Vt[:k].contiguous(), "variances": variances, "noise_variance": noise}
 
 
-def residual_log_prob(R, params):
+def residual_log_prob(R, params, *, scale=None):
     """Log density of residuals ``R`` under :func:`fit_residual_gaussian`'s law.
 
     Uses the Woodbury identity, so the cost is ``O(n d k)`` and no ``d x d``
-    matrix is formed.
+    matrix is formed. With ``scale``, the covariance of row ``i`` is
+    ``scale[i]`` times the fitted one: the density of ``R[i] / sqrt(scale[i])``
+    minus ``d/2 log scale[i]`` (the change of variables).
 
     Parameters
     ----------
     R : torch.Tensor of shape (n, d)
     params : dict
         As returned by :func:`fit_residual_gaussian`.
+    scale : torch.Tensor of shape (n,) or None, default=None
+        Per-sample variance factors, as given to the fit.
 
     Returns
     -------
     log_prob : torch.Tensor of shape (n,), float64
     """
-    R = R.double() - params["mean"]
+    R = R.double()
     d = R.shape[1]
+    log_scale = 0.0
+    if scale is not None:
+        scale = scale.double()
+        R = R / scale.sqrt().unsqueeze(1)
+        log_scale = 0.5 * d * torch.log(scale)
+    R = R - params["mean"]
     s2 = params["noise_variance"]
     lam = params["variances"]
     maha = R.pow(2).sum(1)
@@ -143,4 +204,4 @@ def residual_log_prob(R, params):
         proj = R @ params["components"].T  # (n, k)
         maha = maha - (proj.pow(2) * ((lam - s2) / lam)).sum(1)
         log_det = log_det + float(torch.log(lam / s2).sum())
-    return -0.5 * maha / s2 - 0.5 * log_det - 0.5 * d * _LOG_2PI
+    return -0.5 * maha / s2 - 0.5 * log_det - 0.5 * d * _LOG_2PI - log_scale

@@ -60,11 +60,15 @@ def test_sample_uses_the_deconvolved_target(fitted):
         fitted.sample(0)
 
 
-@pytest.mark.parametrize("off_manifold", ["isotropic", "low_rank"])
-def test_score_samples_matches_eq_10_11_by_hand(blobs, off_manifold):
+@pytest.mark.parametrize(
+    ("off_manifold", "residual_scale"),
+    [("isotropic", "constant"), ("low_rank", "constant"), ("low_rank", "signal"), ("isotropic", "signal")],
+)
+def test_score_samples_matches_eq_10_11_by_hand(blobs, off_manifold, residual_scale):
     from scipy.stats import multivariate_normal
 
-    model = GENAutoencoder(**{**SMALL, "latent_dim": 3}, off_manifold=off_manifold).fit(blobs)
+    params = {**SMALL, "latent_dim": 3, "off_manifold": off_manifold, "residual_scale": residual_scale}
+    model = GENAutoencoder(**params).fit(blobs)
     x = blobs[:3]
     scores = model.score_samples(x)
     assert scores.shape == (3,)
@@ -85,8 +89,18 @@ def test_score_samples_matches_eq_10_11_by_hand(blobs, off_manifold):
         s = torch.linalg.svdvals(J).clamp_min(model.jacobian_floor_)
         logdet = float(2 * torch.log(s).sum())
         latent = -0.5 * float((z[i].double() ** 2).sum()) / (1 - h2) - 1.5 * np.log(2 * np.pi * (1 - h2))
-        off = multivariate_normal(model.residual_mean_, cov).logpdf((xt[i] - x_hat[i]).double().numpy())
+        scale = 1.0  # "signal": the covariance times the reconstruction's mean square over the training average
+        if residual_scale == "signal":
+            scale = max(float(x_hat[i].double().pow(2).mean()) / model.signal_reference_, model.signal_floor_)
+        off = multivariate_normal(model.residual_mean_ * np.sqrt(scale), scale * cov).logpdf(
+            (xt[i] - x_hat[i]).double().numpy()
+        )
         assert scores[i] == pytest.approx(latent - 0.5 * logdet + off, rel=1e-4, abs=1e-3)
+    if residual_scale == "constant":
+        assert model.signal_reference_ is None and model.signal_floor_ is None
+    else:  # the unit is the training reconstructions' average mean square
+        X_hat = model.inverse_transform(model.transform(blobs))
+        assert model.signal_reference_ == pytest.approx(float((X_hat.astype(float) ** 2).mean()), rel=1e-4)
 
 
 def test_low_rank_off_manifold_is_probabilistic_pca_of_the_training_residuals(blobs):

@@ -5,7 +5,14 @@ import pytest
 import torch
 from scipy.stats import multivariate_normal
 
-from skgen.density import decoder_jacobian, fit_residual_gaussian, jacobian_log_det, residual_log_prob
+from skgen.density import (
+    decoder_jacobian,
+    fit_residual_gaussian,
+    fit_signal_scale,
+    jacobian_log_det,
+    residual_log_prob,
+    signal_scale,
+)
 
 
 def test_decoder_jacobian_matches_autograd():
@@ -67,3 +74,35 @@ def test_low_rank_law_caps_the_components_and_floors_the_variance():
     assert params["components"].shape[0] == 2  # min(k, n - 1, d - 1)
     assert params["noise_variance"] == 1e-12
     assert torch.isfinite(residual_log_prob(R, params)).all()
+
+
+def test_signal_scaled_law_is_a_gaussian_with_the_covariance_scaled_per_sample():
+    rng = np.random.RandomState(3)
+    X_hat = torch.as_tensor(rng.uniform(0, 1, size=(400, 6)) * rng.uniform(0.2, 2, size=(400, 1)))
+    reference, floor = fit_signal_scale(X_hat)
+    energy = X_hat.pow(2).mean(1).numpy()
+    assert reference == pytest.approx(energy.mean())
+    assert floor == pytest.approx(energy.min() / energy.mean())
+    scale = signal_scale(X_hat, reference, floor)
+    R = torch.as_tensor(rng.normal(size=(400, 6))) * scale.sqrt().unsqueeze(1) * 0.1
+    params = fit_residual_gaussian(R, 2, scale=scale)
+    # fitted to the residuals in units of their own scale: the same law as fitting R / sqrt(scale)
+    unscaled = fit_residual_gaussian(R / scale.sqrt().unsqueeze(1), 2)
+    assert params["noise_variance"] == pytest.approx(unscaled["noise_variance"], rel=1e-12)
+    assert params["noise_variance"] == pytest.approx(0.01, rel=0.2)
+    cov = (params["components"].T * (params["variances"] - params["noise_variance"])) @ params["components"]
+    cov = cov.numpy() + params["noise_variance"] * np.eye(6)
+    got = residual_log_prob(R[:5], params, scale=scale[:5]).numpy()
+    expected = [
+        # R_i / sqrt(s_i) ~ N(mu, C), so R_i ~ N(sqrt(s_i) mu, s_i C)
+        multivariate_normal(np.sqrt(float(scale[i])) * params["mean"].numpy(), float(scale[i]) * cov).logpdf(
+            R[i].numpy()
+        )
+        for i in range(5)
+    ]
+    np.testing.assert_allclose(got, expected, rtol=1e-8)
+    # a reconstruction fainter than any in training counts at the floor; an all-zero one stays finite
+    faint = signal_scale(torch.zeros(2, 6, dtype=torch.float64), reference, floor)
+    np.testing.assert_allclose(faint.numpy(), floor)
+    assert torch.isfinite(residual_log_prob(R[:2], params, scale=faint)).all()
+    assert fit_signal_scale(torch.zeros(3, 6))[1] == 1e-3  # nothing decoded: the minimum floor, no division by 0
