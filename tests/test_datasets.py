@@ -4,7 +4,7 @@ import struct
 import numpy as np
 import pytest
 
-from skgen.datasets import load_mnist, read_idx
+from skgen.datasets import load_mnist, make_curve, read_idx
 
 
 def _write_idx(path, array, code=0x08):
@@ -61,3 +61,33 @@ def test_bad_files_are_named(tmp_path, mnist_dir):
         load_mnist(empty)
     with pytest.raises(ValueError, match="subset"):
         load_mnist(mnist_dir, "validation")
+
+
+def test_make_curve_regions_follow_their_laws():
+    X, t = make_curve(4000, noise=0.0, random_state=0)
+    assert X.shape == (4000, 5) and t.shape == (4000,)
+    np.testing.assert_allclose(X[:, 2], 0.3 * t)  # without noise the points lie on the curve
+    np.testing.assert_allclose(X[:, 4], 0.05 * t**2)
+    assert 0.005 < np.mean(np.abs(t) < 0.4) < 0.02  # the valley holds ~0.9 % of the data law
+    assert 0.3 < np.mean(np.abs(np.abs(t) - 2) < 0.5) < 0.8  # most of it around the two modes
+    _, tv = make_curve(500, region="valley", random_state=0)
+    _, tt = make_curve(500, region="tail", random_state=0)
+    assert np.all(np.abs(tv) <= 0.4) and np.all((np.abs(tt) >= 3.8) & (np.abs(tt) <= 4.4))
+    assert (tt > 0).any() and (tt < 0).any()
+    Xn, _ = make_curve(10, noise=0.1, random_state=1)
+    np.testing.assert_array_equal(Xn, make_curve(10, noise=0.1, random_state=1)[0])
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "match"),
+    [
+        ({"n_samples": 0}, "n_samples"),
+        ({"n_samples": 2.5}, "n_samples"),
+        ({"region": "middle"}, "region"),
+        ({"noise": -1.0}, "noise"),
+        ({"noise": float("nan")}, "noise"),
+    ],
+)
+def test_make_curve_rejects_bad_arguments(kwargs, match):
+    with pytest.raises(ValueError, match=match):
+        make_curve(**kwargs)
