@@ -186,9 +186,9 @@ class GENAutoencoder(BaseAutoencoder):
         decoder cannot represent: on one-class MNIST it raised the mean
         AUROC of ``score_samples`` from 0.970 to 0.981 (user guide, novelty
         detection), though held-out inliers get a lower mean log density
-        with it than with ``"constant"``. On centred data (``StandardScaler``) the mean square
-        measures the distance from the data's mean, not a signal; keep
-        ``"constant"`` there.
+        with it than with ``"constant"``. On centred data
+        (``StandardScaler``) the mean square measures the distance from the
+        data's mean, not a signal; keep ``"constant"`` there.
     batch_size : int, default=64
     max_iter : int or "auto", default=100
         Epochs. ``"auto"`` trains 100 epochs or enough for 10000 minibatch
@@ -248,7 +248,8 @@ class GENAutoencoder(BaseAutoencoder):
     residual_variance_ : float
         ``sigma^2`` of the off-manifold law: the mean squared training
         residual (``"isotropic"``) or the variance left outside the low-rank
-        part (``"low_rank"``).
+        part (``"low_rank"``); with ``residual_scale="signal"``, of the
+        residuals divided by the square root of their sample's factor.
     residual_mean_ : ndarray of shape (n_features,)
         Mean training residual (zeros for ``"isotropic"``).
     residual_components_ : ndarray of shape (n_residual_components, n_features)
