@@ -186,9 +186,11 @@ class GENAutoencoder(BaseAutoencoder):
         decoder cannot represent: on one-class MNIST it raised the mean
         AUROC of ``score_samples`` from 0.970 to 0.981 (user guide, novelty
         detection), though held-out inliers get a lower mean log density
-        with it than with ``"constant"``. On centred data
-        (``StandardScaler``) the mean square measures the distance from the
-        data's mean, not a signal; keep ``"constant"`` there.
+        with it than with ``"constant"``. Elsewhere keep ``"constant"``: on
+        centred data (``StandardScaler``) the mean square measures the
+        distance from the data's mean, not a signal, and on tabular features
+        it ranked worse (breast cancer, benign as inliers: AUROC 0.905 to
+        0.832 standardised, 0.898 to 0.817 in [0, 1]).
     batch_size : int, default=64
     max_iter : int or "auto", default=100
         Epochs. ``"auto"`` trains 100 epochs or enough for 10000 minibatch
