@@ -5,6 +5,9 @@ decoder, resolves the device, runs minibatch Adam over epochs with early
 stopping and a per-epoch ``history_``, and implements ``transform``,
 ``inverse_transform`` and pickling. A model supplies small hooks:
 
+* ``_setup_networks(X_train)``: once the networks are built and the data
+  split, before anything is encoded (e.g. to fit fixed input/output scaling
+  layers on the training data);
 * ``_setup_penalty(X_train, generator)``: once, before the first epoch;
 * ``_penalty(h, batch_idx)``: the latent penalty of a minibatch (added to the
   reconstruction loss, so that its gradient reaches the encoder only);
@@ -211,6 +214,9 @@ class BaseAutoencoder(TorchModulesMixin, ClassNamePrefixFeaturesOutMixin, Transf
     }
 
     # -- hooks ----------------------------------------------------------------
+    def _setup_networks(self, X_train):
+        """Adapt the freshly built ``encoder_``/``decoder_`` to the training data (no-op)."""
+
     def _setup_penalty(self, X_train, generator):
         """Prepare the latent penalty once the networks exist."""
 
@@ -335,6 +341,7 @@ class BaseAutoencoder(TorchModulesMixin, ClassNamePrefixFeaturesOutMixin, Transf
             X_train, X_val, train_idx = Xt, None, torch.arange(n, device=self.device_)
         self._train_idx = train_idx  # rows of X used for training, for hooks that need y
         self._fit_dtype = X.dtype
+        self._setup_networks(X_train)
         self._setup_penalty(X_train, cpu_gen)
         self._train(X_train, X_val, cpu_gen)
         self._finish_fit(Xt)

@@ -23,6 +23,7 @@ from .density import (
     signal_scale,
 )
 from .kde import jsd_loss, kde_subset, rolling_refresh_rows
+from .nn import Affine
 from .targets import GaussianMixture, component_cross_entropy, log_prob_quantile, make_target
 from .utils._docstrings import shared_docstring
 from .utils._state import unfitted_on_error
@@ -105,6 +106,27 @@ class GENAutoencoder(BaseAutoencoder):
     encoder, decoder : torch.nn.Module or callable, default=None
         Replace the MLPs: a module (deep-copied at fit) or a factory
         ``f(in_features, out_features) -> nn.Module``.
+    data_scaling : "global" or None, default=None
+        ``"global"``: the default MLP encoder sees each feature centred on its
+        training mean and divided by one scale, the root mean feature
+        variance, and the default decoder maps its output back (fixed
+        :class:`~skgen.nn.Affine` layers fitted on the training data; a
+        custom ``encoder`` or ``decoder`` sees and produces the data as
+        given). The relative sizes of the features are kept, as in the
+        ``"relative"`` reconstruction term, and the fit no longer depends on
+        the data's units. ``None``: the networks see the data as given.
+        On data in [0, 1] (``MinMaxScaler``, pixels) the initial codes of an
+        uncentred input are several times smaller than on standardised data,
+        and 100 epochs of the penalty may not spread them: in the robustness
+        benchmark ``"global"`` brought the entropy gap on digits and breast
+        cancer data in [0, 1] from up to 0.95 nats to at most 0.16 (held-out
+        reconstruction: breast cancer up to 30 % better, digits up to 15 %
+        worse), and the plain autoencoder (``jsd_weight=0``) fits its
+        training data 1.4-3x better with it (its held-out error is
+        unchanged). Standardised data are unchanged. It is not the default
+        because on digits in [0, 1], the case the defaults were chosen on,
+        the codes then overshoot the target (gap -0.22 against -0.02) and the
+        training reconstruction is 16 % worse (user guide, scaling).
     target : "normal", Target or fitted sklearn GaussianMixture, default="normal"
     jsd_weight : float, default=1.0
         The paper's lambda: the weight of the JSD term against the
@@ -300,7 +322,7 @@ class GENAutoencoder(BaseAutoencoder):
     The paper's exact algorithm and settings are ``GENAutoencoder(
     jsd_weight=0.01, reconstruction="sum", kde_refresh="full",
     kde_refresh_every=10, jsd_form="saturating", density_floor=None,
-    decoder_fraction=0, learning_rate=2e-4, beta1=0.5)``. The user guide
+    decoder_fraction=0, learning_rate=2e-4, beta1=0.5, data_scaling=None)``. The user guide
     (:ref:`gen`) says why each default differs and what each measured on
     digits, breast cancer data and MNIST.
 
@@ -316,6 +338,7 @@ class GENAutoencoder(BaseAutoencoder):
 
     _parameter_constraints = {
         **BaseAutoencoder._parameter_constraints,
+        "data_scaling": [StrOptions({"global"}), None],
         "target": TARGET_CONSTRAINT,
         "jsd_weight": [Interval(Real, 0, None, closed="left")],
         "n_kde_samples": [Interval(Integral, 2, None, closed="left")],
@@ -343,6 +366,7 @@ class GENAutoencoder(BaseAutoencoder):
         activation="relu",
         encoder=None,
         decoder=None,
+        data_scaling=None,
         target="normal",
         jsd_weight=1.0,
         n_kde_samples=10000,
@@ -372,6 +396,7 @@ class GENAutoencoder(BaseAutoencoder):
         self.activation = activation
         self.encoder = encoder
         self.decoder = decoder
+        self.data_scaling = data_scaling
         self.target = target
         self.jsd_weight = jsd_weight
         self.n_kde_samples = n_kde_samples
@@ -428,6 +453,20 @@ class GENAutoencoder(BaseAutoencoder):
                 f"{why}; the decoder's Jacobian then has rank below latent_dim, so log det(J^T J) in the "
                 "data-space density (eq. 10-11, score_samples) is -inf. Use a smaller latent_dim or wider layers."
             )
+
+    def _setup_networks(self, X_train):
+        if self.data_scaling is None:
+            return
+        X = X_train.double()
+        mean = X.mean(0)
+        scale = float(X.var(0, correction=0).mean().sqrt())
+        scale = scale if math.isfinite(scale) and scale > 0 else 1.0  # constant data: centre only
+        if self.encoder is None:
+            self.encoder_ = torch.nn.Sequential(Affine(-mean / scale, 1.0 / scale), *self.encoder_)
+        if self.decoder is None:
+            self.decoder_ = torch.nn.Sequential(*self.decoder_, Affine(mean, scale))
+        self.encoder_.to(self.device_)
+        self.decoder_.to(self.device_)
 
     def _setup_penalty(self, X_train, generator):
         self._check_density_defined(X_train.shape[1])

@@ -12,7 +12,7 @@ from numbers import Integral
 import torch
 from torch import nn
 
-__all__ = ["ACTIVATIONS", "build_module", "check_output_width", "make_discriminator", "make_mlp"]
+__all__ = ["ACTIVATIONS", "Affine", "build_module", "check_output_width", "make_discriminator", "make_mlp"]
 
 ACTIVATIONS = {
     "identity": nn.Identity,
@@ -22,6 +22,40 @@ ACTIVATIONS = {
     "leaky_relu": nn.LeakyReLU,
     "elu": nn.ELU,
 }
+
+
+class Affine(nn.Module):
+    """A fixed per-feature affine map ``x -> loc + scale * x`` (no trainable parameters).
+
+    ``loc`` and ``scale`` are buffers: they move with the module between
+    devices and are saved in its ``state_dict``, but no optimizer changes them.
+    GEN puts one in front of its default encoder and one after its default
+    decoder (``data_scaling="global"``), so the networks work in units of the
+    data's own spread whatever the user's scaling.
+
+    Parameters
+    ----------
+    loc : torch.Tensor of shape (n_features,) or scalar
+    scale : torch.Tensor of shape (n_features,) or scalar
+
+    Examples
+    --------
+    >>> import torch
+    >>> from skgen.nn import Affine
+    >>> Affine(torch.tensor([1.0, 2.0]), torch.tensor(2.0))(torch.ones(1, 2))
+    tensor([[3., 4.]])
+    """
+
+    def __init__(self, loc, scale):
+        super().__init__()
+        self.register_buffer("loc", torch.as_tensor(loc, dtype=torch.float32).clone())
+        self.register_buffer("scale", torch.as_tensor(scale, dtype=torch.float32).clone())
+
+    def forward(self, x):
+        return self.loc + self.scale * x
+
+    def extra_repr(self):
+        return f"loc={tuple(self.loc.shape)}, scale={tuple(self.scale.shape)}"
 
 
 def make_mlp(in_features, out_features, hidden_layer_sizes=(512, 256), activation="relu"):

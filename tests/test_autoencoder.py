@@ -527,3 +527,36 @@ def test_early_stopping_rule_shared_by_every_loop():
     assert rule.best == 0.5 and rule.state == 1  # the best epoch's weights are kept
     rows = [idx for _, idx in minibatches(10, 4, torch.Generator().manual_seed(0), "cpu")]
     assert [len(r) for r in rows] == [4, 4, 2] and sorted(torch.cat(rows).tolist()) == list(range(10))
+
+
+def test_global_data_scaling_makes_the_fit_invariant_to_the_datas_units(blobs):
+    """With data_scaling="global" the networks see (x - mean) / s, s the root mean feature variance,
+    and the decoder maps back: a fit on a * X + b (one a > 0, a shift per feature) gives the same
+    codes and reconstructions in the new units, whatever a and b are."""
+    params = {**SMALL, "max_iter": 2, "data_scaling": "global"}
+    shift = np.linspace(-3.0, 5.0, blobs.shape[1])
+    one = GENAutoencoder(**params).fit(blobs)
+    other = GENAutoencoder(**params).fit(0.01 * blobs + shift)
+    np.testing.assert_allclose(other.transform(0.01 * blobs + shift), one.transform(blobs), rtol=1e-3, atol=1e-3)
+    Z = one.transform(blobs[:20])
+    np.testing.assert_allclose(other.inverse_transform(Z), 0.01 * one.inverse_transform(Z) + shift, atol=1e-4)
+    # Without the scaling (the default) the networks see the raw units, and the same seed gives other codes.
+    raw = GENAutoencoder(**{**params, "data_scaling": None}).fit(0.01 * blobs + shift)
+    assert isinstance(raw.encoder_[0], torch.nn.Linear) and isinstance(raw.decoder_[-1], torch.nn.Linear)
+    assert not np.allclose(raw.transform(0.01 * blobs + shift), one.transform(blobs), atol=1e-2)
+
+
+def test_global_data_scaling_wraps_only_the_default_networks(blobs):
+    from skgen.nn import Affine
+
+    enc = torch.nn.Sequential(torch.nn.Linear(6, 8), torch.nn.Tanh(), torch.nn.Linear(8, 2))
+    est = GENAutoencoder(**{**SMALL, "encoder": enc, "data_scaling": "global"}).fit(blobs)
+    assert not any(isinstance(m, Affine) for m in est.encoder_.modules())  # a custom encoder sees X as given
+    last = est.decoder_[-1]
+    assert isinstance(last, Affine)
+    np.testing.assert_allclose(last.loc.numpy(), blobs.mean(0), rtol=1e-5)
+    assert float(last.scale) == pytest.approx(np.sqrt(blobs.var(0).mean()), rel=1e-5)
+    const = np.ones((50, 6))  # no spread: centred, not divided by zero
+    flat = GENAutoencoder(**{**SMALL, "jsd_weight": 0.0, "data_scaling": "global"}).fit(const)
+    out = flat.inverse_transform(np.zeros((2, 2)))
+    assert np.isfinite(out).all()

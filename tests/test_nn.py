@@ -1,10 +1,11 @@
 """Network builders."""
 
+import numpy as np
 import pytest
 import torch
 from torch import nn
 
-from skgen.nn import build_module, check_output_width, make_discriminator, make_mlp
+from skgen.nn import Affine, build_module, check_output_width, make_discriminator, make_mlp
 
 
 def test_mlp_shapes_and_layers():
@@ -59,3 +60,10 @@ def test_discriminator_returns_one_logit_per_sample():
     assert net(torch.zeros(1, 5)).shape == (1,)  # one sample stays a batch of one
     with pytest.raises(ValueError, match="activation"):
         make_discriminator(5, (7,), "swish")
+
+
+def test_affine_is_a_fixed_map_saved_with_the_module():
+    layer = Affine(torch.tensor([1.0, -1.0]), torch.tensor([2.0, 0.5]))
+    np.testing.assert_allclose(layer(torch.tensor([[1.0, 4.0]])).numpy(), [[3.0, 1.0]])
+    assert list(layer.parameters()) == []  # no optimizer moves it
+    assert set(layer.state_dict()) == {"loc", "scale"}
