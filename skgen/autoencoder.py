@@ -506,8 +506,9 @@ class GENAutoencoder(BaseAutoencoder):
             self.kde_refresh_every_ = -(-m // batch) if self.kde_refresh == "snapshot" else 1
         else:
             self.kde_refresh_every_ = int(self.kde_refresh_every)
-        variance = float(X_train.var(0, correction=0).mean())
-        self._recon_scale = variance if variance > 0 else 1.0  # "relative": error / data variance
+        variance = float(X_train.double().var(0, correction=0).mean())
+        # "relative": error / data variance, as (error / std)^2 so that data near float32's limits do not overflow
+        self._recon_std = math.sqrt(variance) if variance > 0 else 1.0
         self._labels = None if self._labels_all is None else self._labels_all.to(X_train.device)[self._train_idx]
         if self.jsd_weight == 0:  # no penalty: no KDE set to keep
             return
@@ -602,7 +603,7 @@ class GENAutoencoder(BaseAutoencoder):
 
     def _reconstruction(self, x, x_hat):
         if self.reconstruction == "relative":
-            return (x - x_hat).pow(2).mean() / self._recon_scale
+            return ((x - x_hat) / self._recon_std).pow(2).mean()
         return super()._reconstruction(x, x_hat)
 
     def _decoder_epochs(self, n_epochs):
@@ -647,7 +648,7 @@ class GENAutoencoder(BaseAutoencoder):
                 "_roll",
                 "_lagged",
                 "_X_train",
-                "_recon_scale",
+                "_recon_std",
                 "_kde_generator",
             ):
                 self.__dict__.pop(key, None)

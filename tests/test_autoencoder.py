@@ -540,6 +540,10 @@ def test_global_data_scaling_makes_the_fit_invariant_to_the_datas_units(blobs):
     np.testing.assert_allclose(other.transform(0.01 * blobs + shift), one.transform(blobs), rtol=1e-3, atol=1e-3)
     Z = one.transform(blobs[:20])
     np.testing.assert_allclose(other.inverse_transform(Z), 0.01 * one.inverse_transform(Z) + shift, atol=1e-4)
+    # Near float32's limits too: the loss is computed as (error / std)^2, which neither overflows nor underflows.
+    for a in (1e-30, 1e30):
+        far = GENAutoencoder(**params).fit(a * blobs)
+        np.testing.assert_allclose(far.transform(a * blobs), one.transform(blobs), rtol=1e-3, atol=1e-3)
     # Without the scaling (the default) the networks see the raw units, and the same seed gives other codes.
     raw = GENAutoencoder(**{**params, "data_scaling": None}).fit(0.01 * blobs + shift)
     assert isinstance(raw.encoder_[0], torch.nn.Linear) and isinstance(raw.decoder_[-1], torch.nn.Linear)

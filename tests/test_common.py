@@ -26,6 +26,9 @@ ESTIMATORS = [
     GENAutoencoder(
         latent_dim=2, hidden_layer_sizes=(8,), max_iter=2, batch_size=16, n_kde_samples=50, random_state=0, device="cpu"
     ),
+    GENAutoencoder(  # fixed Affine layers around the networks, fitted on X
+        latent_dim=2, hidden_layer_sizes=(8,), max_iter=2, batch_size=16, data_scaling="global", random_state=0
+    ),
     AdversarialAutoencoder(
         latent_dim=2,
         hidden_layer_sizes=(8,),
