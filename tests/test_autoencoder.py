@@ -106,30 +106,27 @@ def test_score_samples_matches_eq_10_11_by_hand(blobs, off_manifold, residual_sc
 def test_each_in_manifold_term_changes_the_ranking_of_on_manifold_novelty():
     # benchmarks/bench_density_terms.py, reduced: points in sparse stretches of a curve the GEN reconstructs
     # well; the Jacobian term ranks the valley between the modes (whose codes sit at the Gaussian's centre),
-    # the latent term the ends (codes in its tails). Measured margins at seed 0: 0.16 and 0.07.
+    # the latent term the ends (codes in its tails). Three seeds, so that one fit's rounding cannot decide:
+    # measured margins for seeds 0-2 were 0.16 / 0.11 / 0.08 (valley) and 0.07 / 0.08 / 0.08 (tail).
     from sklearn.metrics import roc_auc_score
 
     from skgen.datasets import make_curve
 
-    rng = np.random.RandomState(0)
-    X_train, _ = make_curve(1000, random_state=rng)
-    X_in, _ = make_curve(300, random_state=rng)
-    model = GENAutoencoder(latent_dim=1, hidden_layer_sizes=(64, 64), max_iter=100, random_state=0, device="cpu")
-    model.fit(X_train)
-
-    def aurocs(region):
-        X = np.vstack([X_in, make_curve(300, region=region, random_state=rng)[0]])
-        y = np.r_[np.ones(300), np.zeros(300)]
-        t = model.log_density_terms(X)
-        full = t["latent"] + t["jacobian"] + t["off_manifold"]
-        return {
-            k: roc_auc_score(y, v)
-            for k, v in {"full": full, "no_lat": full - t["latent"], "no_jac": full - t["jacobian"]}.items()
-        }
-
-    valley, tail = aurocs("valley"), aurocs("tail")
-    assert valley["full"] - valley["no_jac"] > 0.05
-    assert tail["full"] - tail["no_lat"] > 0.03
+    margins = {"valley": [], "tail": []}
+    for seed in range(3):
+        rng = np.random.RandomState(seed)
+        X_train, _ = make_curve(1000, random_state=rng)
+        X_in, _ = make_curve(300, random_state=rng)
+        params = dict(latent_dim=1, hidden_layer_sizes=(64, 64), max_iter=100, random_state=seed, device="cpu")
+        model = GENAutoencoder(**params).fit(X_train)
+        for region, left_out in (("valley", "jacobian"), ("tail", "latent")):
+            X = np.vstack([X_in, make_curve(300, region=region, random_state=rng)[0]])
+            y = np.r_[np.ones(300), np.zeros(300)]
+            t = model.log_density_terms(X)
+            full = t["latent"] + t["jacobian"] + t["off_manifold"]
+            margins[region].append(roc_auc_score(y, full) - roc_auc_score(y, full - t[left_out]))
+    assert min(margins["valley"]) > 0 and np.mean(margins["valley"]) > 0.05  # the Jacobian term
+    assert min(margins["tail"]) > 0 and np.mean(margins["tail"]) > 0.03  # the latent term
 
 
 def test_low_rank_off_manifold_is_probabilistic_pca_of_the_training_residuals(blobs):
