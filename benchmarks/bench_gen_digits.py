@@ -8,7 +8,8 @@
    against 1 - h^2; the reconstruction error against jsd_weight = 0. Beside
    the defaults: other penalty weights, each default switched back to what it
    replaced (the paper's stale KDE set, no density floor, no decoder phase,
-   Adam's beta1 = 0.5) and the paper's exact settings.
+   Adam's beta1 = 0.5), the paper's exact settings, and ``data_scaling="global"``
+   for the GEN and for the plain autoencoder.
 2. Novelty detection, one digit as inliers at a time (70 % of it for
    training, about 125 samples), held-out inliers against all other digits:
    AUROC of score_samples (eq. 10-11) beside IsolationForest, OneClassSVM,
@@ -56,6 +57,8 @@ CONFIGS = (
     ("density_floor=None", dict(density_floor=None)),
     ("decoder_fraction=0", dict(decoder_fraction=0.0)),
     ("beta1=0.5", dict(beta1=0.5)),
+    ('data_scaling="global"', dict(data_scaling="global")),
+    ('w=0, data_scaling="global"', dict(jsd_weight=0.0, data_scaling="global")),
     ("paper's settings", PAPER),
 )
 
