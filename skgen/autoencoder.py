@@ -134,7 +134,12 @@ class GENAutoencoder(BaseAutoencoder):
         the reconstruction term is measured in units of the data's variance,
         so the weight means the same on data of any scale (standardised or
         in [0, 1], 64 or 784 features). The measured trade-off between the
-        latent shape and the reconstruction is in the user guide.
+        latent shape and the reconstruction is in the user guide: on large
+        image sets a smaller weight keeps the codes Gaussian for less (MNIST,
+        10000 or 60000 images, 100 epochs: 0.4 kept the entropy gap within
+        0.1 nats at 1.12-1.15x the plain autoencoder's training
+        reconstruction, 1.0 costs 1.21-1.28x), while small data sets need the
+        default (digits: 0.4 leaves a gap of 0.46 nats).
     n_kde_samples : int, default=10000
         ``m``, capped at the number of training samples (``n_kde_samples_``).
     kde_refresh : {"snapshot", "full", "rolling"}, default="snapshot"
