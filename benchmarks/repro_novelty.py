@@ -271,9 +271,10 @@ def main(argv=None):
         order = np.argsort(-scores["GEN p(x)"])  # most typical first
         k = min(100, int(truth.sum()))
         top[digit] = (k, float(truth[order[:k]].mean()))
+        lof = f", LOF {auc[digit][methods.index('LOF')]:.3f}" if "LOF" in methods else ""  # --peers may leave it out
         print(
             f"digit {digit}: {len(idx)} training images, {truth.sum()} inliers / {len(truth)} test images; {info}; "
-            f"AUROC GEN p(x) {auc[digit][0]:.3f}, LOF {auc[digit][methods.index('LOF')]:.3f}",
+            f"AUROC GEN p(x) {auc[digit][0]:.3f}{lof}",
             flush=True,
         )
 
