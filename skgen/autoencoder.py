@@ -136,8 +136,8 @@ class GENAutoencoder(BaseAutoencoder):
         in [0, 1], 64 or 784 features). The measured trade-off between the
         latent shape and the reconstruction is in the user guide: on large
         image sets a smaller weight keeps the codes Gaussian for less (MNIST,
-        10000 or 60000 images, 100 epochs: 0.4 kept the entropy gap within
-        0.1 nats at 1.11-1.15x the plain autoencoder's training
+        10000 or 60000 images, 100 epochs: 0.4 left an entropy gap of at most
+        0.10 nats at 1.11-1.15x the plain autoencoder's training
         reconstruction, 1.0 costs 1.21-1.28x), while small data sets need the
         default (digits: 0.4 leaves a gap of 0.46 nats).
     n_kde_samples : int, default=10000
