@@ -20,6 +20,9 @@ stopping and a per-epoch ``history_``, and implements ``transform``,
   ``AUTO_MIN_EPOCHS`` epochs);
 * ``_decoder_epochs(n_epochs)``: how many of them, at the end, train the
   decoder alone (0 by default);
+* ``_epoch_order(n, generator)``: the order an epoch visits the training
+  samples in (a fresh permutation by default; GEN draws them ahead to know
+  which samples the coming minibatches hold);
 * ``_stops_on_plateau(joint)``: whether a phase without a validation set stops
   when the monitored training term stops improving (True by default);
 * ``_finish_fit(Xt)``: once, after training.
@@ -241,6 +244,10 @@ class BaseAutoencoder(TorchModulesMixin, ClassNamePrefixFeaturesOutMixin, Transf
         """Epochs at the end of training (of ``n_epochs``) that update the decoder alone."""
         return 0
 
+    def _epoch_order(self, n, generator):
+        """The order in which an epoch visits the ``n`` training samples: a permutation, on the CPU."""
+        return torch.randperm(n, generator=generator)
+
     def _stops_on_plateau(self, joint):
         """Whether a phase without a validation set stops when the monitored
         training term has not improved by ``tol`` for ``n_iter_no_change`` epochs."""
@@ -457,7 +464,9 @@ class BaseAutoencoder(TorchModulesMixin, ClassNamePrefixFeaturesOutMixin, Transf
         self.decoder_.train()
         n = X_train.shape[0]
         sums = dict.fromkeys(keys, 0.0)
-        for start, idx in minibatches(n, batch, gen, X_train.device):
+        order = self._epoch_order(n, gen).to(X_train.device)
+        for start in range(0, n, batch):
+            idx = order[start : start + batch]
             x = X_train[idx]
             with torch.set_grad_enabled(joint):
                 h = self.encoder_(x)

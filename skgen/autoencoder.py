@@ -22,7 +22,7 @@ from .density import (
     residual_log_prob,
     signal_scale,
 )
-from .kde import jsd_loss, kde_subset, rolling_refresh_rows
+from .kde import jsd_loss, kde_slots, kde_subset, rolling_refresh_rows
 from .nn import Affine
 from .targets import GaussianMixture, component_cross_entropy, log_prob_quantile, make_target
 from .utils._docstrings import shared_docstring
@@ -142,6 +142,11 @@ class GENAutoencoder(BaseAutoencoder):
         default (digits: 0.4 leaves a gap of 0.46 nats).
     n_kde_samples : int, default=10000
         ``m``, capped at the number of training samples (``n_kde_samples_``).
+        With ``m < n`` the snapshot scheme draws a new set at every refresh:
+        the next ``m`` samples of the minibatch order, so the samples the
+        coming minibatches train on have their lagged codes in the set
+        (Algorithm 1's line 3 draws the set at random; the order is a random
+        permutation, so this set is a random subset too).
     kde_refresh : {"snapshot", "full", "rolling"}, default="snapshot"
         How the KDE set follows the encoder. ``"snapshot"``: every ``k_b``
         minibatches the encoder is copied (the *lagged encoder*) and the copy
@@ -520,8 +525,12 @@ class GENAutoencoder(BaseAutoencoder):
         # Line 3: a subset of m training samples whose lagged codes form the KDE set.
         self._X_train = X_train
         self._kde_generator = torch.Generator().manual_seed(draw_seed(generator))
-        self._draw_kde_set()
         self._roll = 0
+        # A snapshot set smaller than the data holds the samples the coming minibatches train on, so their
+        # codes in the set's encoder state are already encoded (no second pass through the lagged encoder).
+        self._follows_order = self.kde_refresh == "snapshot" and m < n
+        self._order_generator, self._order, self._order_step, self._next_order = generator, None, 0, None
+        self._draw_kde_set()
         if self.kde_refresh == "snapshot":
             self._lagged = copy.deepcopy(self.encoder_).eval().requires_grad_(False)
             self._kde_codes = self._lagged_codes_of(self._kde_X)
@@ -530,10 +539,40 @@ class GENAutoencoder(BaseAutoencoder):
             self._kde_codes = self._encode_tensor(self._kde_X)
 
     def _draw_kde_set(self):
-        """Draw the m training samples of the KDE set; ``_slot`` maps a sample to its row (or -1)."""
+        """Draw the m training samples of the KDE set; ``_slot`` maps a sample to its row (or -1).
+
+        A snapshot set smaller than the data is the next ``m`` distinct samples of the minibatch order
+        (a random subset all the same: the order is a random permutation); otherwise a random subset.
+        """
         X = self._X_train
-        index, self._slot = kde_subset(X.shape[0], self.n_kde_samples_, self._kde_generator, device=X.device)
+        if self._follows_order:
+            index = self._upcoming_rows().to(X.device)
+            self._slot = kde_slots(index, X.shape[0])
+        else:
+            index, self._slot = kde_subset(X.shape[0], self.n_kde_samples_, self._kde_generator, device=X.device)
         self._kde_X = X[index]
+
+    def _epoch_order(self, n, generator):
+        order = getattr(self, "_next_order", None)  # drawn ahead by _upcoming_rows
+        if order is None:
+            order = super()._epoch_order(n, generator)
+        self._order, self._order_step, self._next_order = order, self._step, None
+        return order
+
+    def _upcoming_rows(self):
+        """The next ``m`` distinct training rows the minibatches visit: this epoch's rest, then the next epoch's."""
+        n, m = self._X_train.shape[0], self.n_kde_samples_
+        rest = torch.zeros(0, dtype=torch.int64)
+        if self._order is not None:  # within an epoch: the samples its minibatches have not reached
+            rest = self._order[(self._step - self._order_step) * min(self.batch_size, n) :]
+        if rest.shape[0] < m:  # draw the next epoch's order now; that epoch will use it
+            if self._next_order is None:
+                self._next_order = super()._epoch_order(n, self._order_generator)
+            nxt = self._next_order
+            seen = torch.zeros(n, dtype=torch.bool)
+            seen[rest] = True
+            rest = torch.cat([rest, nxt[~seen[nxt]]])
+        return rest[:m]
 
     @torch.no_grad()
     def _lagged_codes_of(self, X):
@@ -577,7 +616,7 @@ class GENAutoencoder(BaseAutoencoder):
         if self.kde_refresh == "snapshot":
             if step % k_b == 0:  # a new snapshot of the encoder re-encodes a newly drawn set
                 self._lagged.load_state_dict(self.encoder_.state_dict())
-                if m < self._X_train.shape[0]:
+                if self._follows_order:
                     self._draw_kde_set()
                 self._kde_codes = self._lagged_codes_of(self._kde_X)
             return
@@ -655,6 +694,11 @@ class GENAutoencoder(BaseAutoencoder):
                 "_X_train",
                 "_recon_std",
                 "_kde_generator",
+                "_follows_order",
+                "_order_generator",
+                "_order",
+                "_order_step",
+                "_next_order",
             ):
                 self.__dict__.pop(key, None)
 

@@ -610,9 +610,25 @@ def kde_subset(n, m, generator, device=None):
         minibatch row's own code is left out of the KDE by (``exclude``).
     """
     index = torch.randperm(n, generator=generator)[:m].to(device)
-    slot = torch.full((n,), -1, dtype=torch.int64, device=device)
-    slot[index] = torch.arange(m, device=device)
-    return index, slot
+    return index, kde_slots(index, n)
+
+
+def kde_slots(index, n):
+    """Where each of ``n`` rows sits in the KDE set ``index`` (``-1`` outside it).
+
+    Parameters
+    ----------
+    index : torch.Tensor of shape (m,), int64
+        Distinct rows, in set order.
+    n : int
+
+    Returns
+    -------
+    slot : torch.Tensor of shape (n,), int64, on ``index``'s device
+    """
+    slot = torch.full((n,), -1, dtype=torch.int64, device=index.device)
+    slot[index] = torch.arange(index.shape[0], device=index.device)
+    return slot
 
 
 def rolling_refresh_rows(m, every, start, device=None):

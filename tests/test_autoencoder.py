@@ -402,13 +402,41 @@ def test_auto_refresh_period_is_one_pass_over_the_kde_set(blobs):
 
 
 def test_snapshot_scheme_with_a_kde_set_smaller_than_the_data(blobs):
-    """Minibatch samples outside the KDE set are encoded by the lagged encoder; fit stays
-    deterministic and the penalty finite."""
+    """With k_b * batch_size > m some minibatch samples fall outside the KDE set and are encoded
+    by the lagged encoder; fit stays deterministic and the penalty finite."""
     params = {**SMALL, "n_kde_samples": 50, "kde_refresh_every": 5}
     a = GENAutoencoder(**params).fit(blobs)
     b = GENAutoencoder(**params).fit(blobs)
     np.testing.assert_array_equal(a.transform(blobs), b.transform(blobs))
     assert np.isfinite(a.history_["jsd"][:2]).all()
+
+
+def test_a_snapshot_set_smaller_than_the_data_holds_the_coming_minibatches(blobs, monkeypatch):
+    """With m < n each snapshot takes as its KDE set the samples the next k_b minibatches train
+    on (the epoch's rest, then the next epoch's order): with k_b * batch_size = m every minibatch
+    sample's lagged code is in the set, so none is encoded twice; the epochs still visit every
+    sample once, and over the fit every sample is in some set."""
+    in_set, members, visits = [], torch.zeros(blobs.shape[0], dtype=torch.bool), []
+    batch_lagged, penalty = GENAutoencoder._batch_lagged_codes, GENAutoencoder._penalty
+
+    def record_lagged(self, batch_idx, slots):
+        in_set.append(float((slots >= 0).float().mean()))
+        members[self._slot >= 0] = True
+        return batch_lagged(self, batch_idx, slots)
+
+    def record_batch(self, z, batch_idx):
+        visits.append(batch_idx.clone())
+        return penalty(self, z, batch_idx)
+
+    monkeypatch.setattr(GENAutoencoder, "_batch_lagged_codes", record_lagged)
+    monkeypatch.setattr(GENAutoencoder, "_penalty", record_batch)
+    est = GENAutoencoder(**{**SMALL, "n_kde_samples": 64, "decoder_fraction": 0.0}).fit(blobs)
+    assert est.kde_refresh_every_ == 2  # 64 / 32
+    assert len(in_set) == 3 * 10 and min(in_set) == 1.0
+    assert bool(members.all())
+    for epoch in range(3):  # each epoch a permutation of the training samples
+        seen = torch.cat(visits[10 * epoch : 10 * (epoch + 1)]).sort().values
+        assert torch.equal(seen, torch.arange(blobs.shape[0]))
 
 
 def test_decoder_phase_freezes_the_encoder(blobs):
