@@ -124,9 +124,10 @@ class EarlyStopping:
         return self.stopped
 
 
-def minibatches(n, batch_size, generator, device):
-    """``(start, rows)`` of one epoch's minibatches over ``n`` samples, in an order drawn from ``generator``."""
-    perm = torch.randperm(n, generator=generator).to(device)
+def minibatches(n, batch_size, generator, device, order=None):
+    """``(start, rows)`` of one epoch's minibatches over ``n`` samples, in ``order`` (a permutation of
+    ``range(n)``) or, without it, in an order drawn from ``generator``."""
+    perm = (torch.randperm(n, generator=generator) if order is None else order).to(device)
     for start in range(0, n, batch_size):
         yield start, perm[start : start + batch_size]
 
@@ -464,9 +465,7 @@ class BaseAutoencoder(TorchModulesMixin, ClassNamePrefixFeaturesOutMixin, Transf
         self.decoder_.train()
         n = X_train.shape[0]
         sums = dict.fromkeys(keys, 0.0)
-        order = self._epoch_order(n, gen).to(X_train.device)
-        for start in range(0, n, batch):
-            idx = order[start : start + batch]
+        for start, idx in minibatches(n, batch, gen, X_train.device, order=self._epoch_order(n, gen)):
             x = X_train[idx]
             with torch.set_grad_enabled(joint):
                 h = self.encoder_(x)
