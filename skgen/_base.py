@@ -418,7 +418,8 @@ class BaseAutoencoder(TorchModulesMixin, ClassNamePrefixFeaturesOutMixin, Transf
         was_training = self.encoder_.training, self.decoder_.training
         self.encoder_.eval()
         self.decoder_.eval()
-        error = float((Xs - self._decode_tensor(self._encode_tensor(Xs))).double().pow(2).mean())
+        X_hat = self._decoded_data(self._decode_tensor(self._encode_tensor(Xs)))
+        error = float((Xs - X_hat).double().pow(2).mean())
         self.encoder_.train(was_training[0])
         self.decoder_.train(was_training[1])
         return error

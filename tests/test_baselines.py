@@ -249,6 +249,21 @@ def test_bernoulli_needs_data_in_the_unit_interval(blobs):
     assert recon.min() >= 0 and recon.max() <= 1 and samples.min() >= 0 and samples.max() <= 1
 
 
+def test_divergence_check_measures_probabilities_not_logits():
+    # A Bernoulli VAE's decoder emits logits; the check that refuses a diverged
+    # fit must compare the data with sigmoid(logits), as inverse_transform does.
+    # Pixels that are always 0 drive their logits far below 0, so comparing the
+    # logits themselves refused sound MNIST fits as "diverged".
+    rng = np.random.RandomState(0)
+    X = np.zeros((200, 40))
+    X[:, :4] = rng.rand(200, 4) > 0.5
+    est = VariationalAutoencoder(**dict(SMALL, max_iter=30, learning_rate=0.03), likelihood="bernoulli").fit(X)
+    error = est._data_space_error(torch.as_tensor(X, dtype=torch.float32))
+    public = ((X - est.inverse_transform(est.transform(X))) ** 2).mean()
+    assert public < 0.1
+    assert error == pytest.approx(public, rel=1e-4)
+
+
 def test_vae_kl_pulls_codes_to_the_prior(blobs):
     params = dict(SMALL, max_iter=20)
     plain = VariationalAutoencoder(**params, kl_weight=0.0).fit(blobs)
