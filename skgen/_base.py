@@ -71,7 +71,7 @@ from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted, validate_data
 
-from .nn import ACTIVATIONS, build_module, check_output_width, make_mlp
+from .nn import ACTIVATIONS, build_module, check_layer_sizes, check_output_width, make_mlp
 from .utils._state import unfitted_on_error
 from .utils._torch import as_tensor, draw_seed, make_generator, resolve_device, to_numpy
 from .utils._validation import check_float32_range, check_samples
@@ -300,8 +300,7 @@ class BaseAutoencoder(TorchModulesMixin, ClassNamePrefixFeaturesOutMixin, Transf
             else:
                 enc = build_module(self.encoder, n_features, width, "encoder")
             if self.decoder is None:
-                hidden = self.hidden_layer_sizes
-                hidden = hidden[::-1] if not isinstance(hidden, Integral) else hidden
+                hidden = check_layer_sizes(self.hidden_layer_sizes)[::-1]
                 dec = make_mlp(self.latent_dim, n_features, hidden, self.activation)
             else:
                 dec = build_module(self.decoder, self.latent_dim, n_features, "decoder")
@@ -590,8 +589,10 @@ def _module_to_cpu(module):
 
 
 def _check_codes(Z, latent_dim):
-    Zt = check_samples(Z, "Z", min_samples=1, n_features=latent_dim, features_are="latent_dim, the codes' width")
-    arr = check_float32_range(Zt.numpy(), "Z")
+    Zt = check_samples(
+        Z, "Z", min_samples=1, n_features=latent_dim, features_are="latent_dim, the codes' width", distances=False
+    )
+    arr = check_float32_range(Zt.detach().cpu().numpy(), "Z")
     return arr if arr.dtype in (np.float32, np.float64) else arr.astype(np.float64)
 
 

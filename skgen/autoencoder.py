@@ -23,7 +23,7 @@ from .density import (
     signal_scale,
 )
 from .kde import jsd_loss, kde_slots, kde_subset, rolling_refresh_rows
-from .nn import Affine
+from .nn import Affine, check_layer_sizes
 from .targets import GaussianMixture, component_cross_entropy, log_prob_quantile, make_target
 from .utils._docstrings import shared_docstring
 from .utils._state import unfitted_on_error
@@ -448,11 +448,7 @@ class GENAutoencoder(BaseAutoencoder):
                 f"on at most {n_features} dimensions, so the codes cannot fill a {l}-dimensional target"
             )
         elif self.decoder is None:
-            widths = (
-                (self.hidden_layer_sizes,)
-                if isinstance(self.hidden_layer_sizes, Integral)
-                else tuple(self.hidden_layer_sizes)
-            )
+            widths = check_layer_sizes(self.hidden_layer_sizes)
             if widths and min(widths) < l:
                 why = (
                     f"hidden_layer_sizes={self.hidden_layer_sizes} has a layer of width {min(widths)}, "
@@ -818,6 +814,12 @@ class GENAutoencoder(BaseAutoencoder):
         n = X.shape[0] if hasattr(X, "shape") else len(X)
         if y.ndim != 1 or y.shape[0] != n:
             raise ValueError(f"y must be 1-D with one label per sample ({n}), got shape {y.shape}.")
+        missing = [i for i, v in enumerate(y) if v is None or (isinstance(v, Real) and v != v)]
+        if missing:
+            raise ValueError(
+                f"y contains NaN or None ({len(missing)} label(s), the first at index {missing[0]}); mark "
+                "unlabelled samples with -1."
+            )
         unlabelled = np.array([isinstance(v, Real) and not isinstance(v, bool) and v == -1 for v in y], dtype=bool)
         known = np.asarray(y[~unlabelled].tolist())  # the labels' own dtype again (numbers or strings)
         if known.size == 0:

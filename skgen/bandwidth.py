@@ -9,7 +9,7 @@ latent dimension ``l`` and ``m``.
 
 import math
 import warnings
-from numbers import Integral
+from numbers import Integral, Real
 
 import numpy as np
 import torch
@@ -21,7 +21,7 @@ from sklearn.utils.validation import validate_data
 from .kde import KernelSums, kde_log_density_and_dh
 from .targets import make_target
 from .utils._state import unfitted_on_error
-from .utils._torch import make_generator
+from .utils._torch import make_generator, resolve_device
 from .utils._validation import TARGET_CONSTRAINT, check_positive_int
 
 __all__ = ["DegenerateBandwidthWarning", "JSDBandwidthSelector", "jsd_bandwidth"]
@@ -158,10 +158,10 @@ def _trial_bandwidths(latent_dim, n_samples, *, target, n_trials, method, random
     n_eval = m if n_eval_samples is None else check_positive_int(n_eval_samples, "n_eval_samples")
     if method not in _METHODS:
         raise ValueError(f"method must be one of {_METHODS}, got {method!r}.")
-    if not (isinstance(tol, float | int) and 0 < tol < 1):
+    if isinstance(tol, bool) or not isinstance(tol, Real) or not 0 < tol < 1:
         raise ValueError(f"tol must be in (0, 1), got {tol!r}.")
     target = make_target(target, l)
-    device = torch.device("cpu" if device is None else device)
+    device = torch.device("cpu") if device is None else resolve_device(device)
     gen = make_generator(random_state, device)
 
     hs, fallbacks, reasons = [], [], []
@@ -201,9 +201,17 @@ class _BandwidthProblem:
         z_t = target.sample(n_eval, gen, device=device)  # (n_eval, l)
         queries = torch.cat([z_e, z_t])  # (2 n_eval, l)
         self.log_pt = target.log_prob(queries)  # float64
-        self.sums = KernelSums(queries.float(), centres.float(), storage=storage)
+        # Centred in float64 before the float32 cast, which would keep no digit of a
+        # unit distance for a target far from the origin.
+        ref = centres.mean(0)
+        self.sums = KernelSums((queries - ref).float(), (centres - ref).float(), storage=storage)
         self.l, self.m, self.n_eval = l, m, n_eval
         self.scale = float(centres.std(0).pow(2).mean().sqrt())
+        # The search's range: from well below the narrowest component (a mixture's
+        # modes may be far narrower than its overall spread) to far above the spread.
+        narrowest = getattr(target, "min_variance", None)
+        narrowest = self.scale if narrowest is None else min(self.scale, math.sqrt(float(narrowest)))
+        self.lo_limit, self.hi_limit = 1e-3 * narrowest, 50.0 * self.scale
 
     def initial_guess(self):
         # Scott's rule, slightly widened: Table 1 sits 5-20 % above it.
@@ -244,7 +252,7 @@ class _BandwidthProblem:
         bisects instead; before both ends are known steps are limited to a
         factor 1.5, so the search walks past h = 1 when the maximum is there.
         """
-        lo_limit, hi_limit = 1e-3 * self.scale, 50.0 * self.scale
+        lo_limit, hi_limit = self.lo_limit, self.hi_limit
         lo = hi = None
         h = guess
         for _ in range(max_iter):
@@ -284,7 +292,7 @@ class _BandwidthProblem:
             if den <= 0 or num <= 0:
                 return None, "the update's numerator or denominator became non-positive"
             h_new = math.sqrt(num / den)
-            if not (1e-3 * self.scale < h_new < 50 * self.scale):
+            if not (self.lo_limit < h_new < self.hi_limit):
                 return None, f"the iterate left the range (h={h_new:.3g})"
             if abs(h_new - h) <= tol * h:
                 return h_new, None

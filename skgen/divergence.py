@@ -14,7 +14,7 @@ from .kde import kde_jsd
 from .targets import make_target
 from .utils._state import unfitted_on_error
 from .utils._torch import as_tensor, make_generator
-from .utils._validation import TARGET_CONSTRAINT
+from .utils._validation import TARGET_CONSTRAINT, check_distance_range
 
 __all__ = ["KDEJensenShannon"]
 
@@ -135,7 +135,10 @@ class KDEJensenShannon(BaseEstimator):
         self : KDEJensenShannon
         """
         self._validate_params()
-        X = validate_data(self, X, dtype=[np.float64, np.float32], ensure_min_samples=2)
+        for name in ("bandwidth", "n_target_samples"):  # scikit-learn's Interval lets True pass as 1
+            if isinstance(getattr(self, name), bool):
+                raise TypeError(f"{name} must be a number, got {getattr(self, name)!r}.")
+        X = check_distance_range(validate_data(self, X, dtype=[np.float64, np.float32], ensure_min_samples=2))
         m, l = X.shape
         rng = check_random_state(self.random_state)
         self.target_ = make_target(self.target, l)
@@ -170,5 +173,7 @@ class KDEJensenShannon(BaseEstimator):
         score : float
         """
         check_is_fitted(self)
-        X = validate_data(self, X, dtype=[np.float64, np.float32], ensure_min_samples=2, reset=False)
+        X = check_distance_range(
+            validate_data(self, X, dtype=[np.float64, np.float32], ensure_min_samples=2, reset=False)
+        )
         return -self._jsd(X, make_generator(self.random_state))

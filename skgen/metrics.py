@@ -68,27 +68,33 @@ class EntropyScorer:
 
     def __call__(self, estimator, X, y=None):
         """Entropy in nats of the whitened ``estimator.transform(X)``."""
+        bandwidth = self._check_params()
         if not hasattr(estimator, "transform"):
             raise TypeError(f"EntropyScorer needs a transformer; {type(estimator).__name__} has no transform.")
-        Z = check_samples(np.asarray(estimator.transform(X)), "estimator.transform(X)", min_samples=2)
-        if self.max_samples is not None:
-            if isinstance(self.max_samples, bool) or not isinstance(self.max_samples, Integral) or self.max_samples < 2:
-                raise ValueError(f"max_samples must be an integer >= 2 or None, got {self.max_samples!r}.")
-            if Z.shape[0] > self.max_samples:
-                rng = check_random_state(self.random_state)
-                idx = np.sort(rng.choice(Z.shape[0], self.max_samples, replace=False))
-                Z = Z[torch.from_numpy(idx)]
+        Z = check_samples(estimator.transform(X), "estimator.transform(X)", min_samples=2)
+        if self.max_samples is not None and Z.shape[0] > self.max_samples:
+            rng = check_random_state(self.random_state)
+            idx = np.sort(rng.choice(Z.shape[0], self.max_samples, replace=False))
+            Z = Z[torch.from_numpy(idx)]
         if self.whiten:
             Z = _whiten(Z.to(torch.float64))
+        return kde_entropy(Z.to(torch.float32), bandwidth)
+
+    def _check_params(self):
+        """The parameters' checks, before any work; the bandwidth to use (``None`` for auto)."""
+        if not isinstance(self.whiten, bool | np.bool_):
+            raise TypeError(f"whiten must be True or False, got {self.whiten!r}.")
+        if self.max_samples is not None and (
+            isinstance(self.max_samples, bool) or not isinstance(self.max_samples, Integral) or self.max_samples < 2
+        ):
+            raise ValueError(f"max_samples must be an integer >= 2 or None, got {self.max_samples!r}.")
         if isinstance(self.bandwidth, str):
             if self.bandwidth != "auto":
                 raise ValueError(f"bandwidth must be 'auto' or a positive float, got {self.bandwidth!r}.")
-            bandwidth = None
-        else:
-            if not isinstance(self.bandwidth, Real):
-                raise TypeError(f"bandwidth must be 'auto' or a positive float, got {self.bandwidth!r}.")
-            bandwidth = check_bandwidth(self.bandwidth)
-        return kde_entropy(Z.to(torch.float32), bandwidth)
+            return None
+        if isinstance(self.bandwidth, bool) or not isinstance(self.bandwidth, Real):
+            raise TypeError(f"bandwidth must be 'auto' or a positive float, got {self.bandwidth!r}.")
+        return check_bandwidth(self.bandwidth)
 
     def get_params(self, deep=True):
         """Parameters of this scorer, as for an estimator."""
@@ -110,5 +116,10 @@ class EntropyScorer:
 
     def __repr__(self):
         defaults = EntropyScorer().get_params()
-        args = ", ".join(f"{k}={v!r}" for k, v in self.get_params().items() if v != defaults[k])
+        # `type(...) is` first: an array parameter must not be compared element-wise
+        args = ", ".join(
+            f"{k}={v!r}"
+            for k, v in self.get_params().items()
+            if not (type(v) is type(defaults[k]) and v == defaults[k])
+        )
         return f"EntropyScorer({args})"

@@ -9,10 +9,19 @@ import copy
 from collections.abc import Sequence
 from numbers import Integral
 
+import numpy as np
 import torch
 from torch import nn
 
-__all__ = ["ACTIVATIONS", "Affine", "build_module", "check_output_width", "make_discriminator", "make_mlp"]
+__all__ = [
+    "ACTIVATIONS",
+    "Affine",
+    "build_module",
+    "check_layer_sizes",
+    "check_output_width",
+    "make_discriminator",
+    "make_mlp",
+]
 
 ACTIVATIONS = {
     "identity": nn.Identity,
@@ -58,6 +67,22 @@ class Affine(nn.Module):
         return f"loc={tuple(self.loc.shape)}, scale={tuple(self.scale.shape)}"
 
 
+def check_layer_sizes(hidden_layer_sizes):
+    """``hidden_layer_sizes`` as a tuple of ints: one int, or a 1-D sequence or array of positive ints."""
+    sizes = hidden_layer_sizes
+    if isinstance(sizes, Integral) and not isinstance(sizes, bool):
+        sizes = (sizes,)
+    elif isinstance(sizes, np.ndarray) and sizes.ndim == 1:
+        sizes = sizes.tolist()
+    if (
+        not isinstance(sizes, Sequence)
+        or isinstance(sizes, str)
+        or not all(isinstance(w, Integral) and not isinstance(w, bool) and w > 0 for w in sizes)
+    ):
+        raise ValueError(f"hidden_layer_sizes must be a sequence of positive integers, got {hidden_layer_sizes!r}.")
+    return tuple(int(w) for w in sizes)
+
+
 def make_mlp(in_features, out_features, hidden_layer_sizes=(512, 256), activation="relu"):
     """A fully connected network ``in -> hidden... -> out`` with a linear output.
 
@@ -85,13 +110,7 @@ def make_mlp(in_features, out_features, hidden_layer_sizes=(512, 256), activatio
     """
     if activation not in ACTIVATIONS:
         raise ValueError(f"activation must be one of {sorted(ACTIVATIONS)}, got {activation!r}.")
-    if isinstance(hidden_layer_sizes, Integral):
-        hidden_layer_sizes = (hidden_layer_sizes,)
-    if not isinstance(hidden_layer_sizes, Sequence) or not all(
-        isinstance(w, Integral) and not isinstance(w, bool) and w > 0 for w in hidden_layer_sizes
-    ):
-        raise ValueError(f"hidden_layer_sizes must be a sequence of positive integers, got {hidden_layer_sizes!r}.")
-    widths = [int(in_features), *map(int, hidden_layer_sizes), int(out_features)]
+    widths = [int(in_features), *check_layer_sizes(hidden_layer_sizes), int(out_features)]
     layers = []
     for i in range(len(widths) - 1):
         layers.append(nn.Linear(widths[i], widths[i + 1]))

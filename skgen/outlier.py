@@ -5,7 +5,7 @@ from numbers import Real
 import numpy as np
 from sklearn.base import BaseEstimator, MetaEstimatorMixin, OutlierMixin, _fit_context, clone
 from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
-from sklearn.utils.validation import check_is_fitted
+from sklearn.utils.validation import _num_samples, check_is_fitted
 
 from .utils._state import unfitted_on_error
 
@@ -112,7 +112,7 @@ class DensityOutlierDetector(OutlierMixin, MetaEstimatorMixin, BaseEstimator):
         self : DensityOutlierDetector
         """
         estimator = self._make_estimator().fit(X)
-        scores = np.asarray(estimator.score_samples(X), dtype=np.float64)
+        scores = _checked_scores(estimator, X).astype(np.float64, copy=False)
         if not np.all(np.isfinite(scores)):
             bad = int(np.sum(~np.isfinite(scores)))
             raise ValueError(
@@ -150,7 +150,7 @@ class DensityOutlierDetector(OutlierMixin, MetaEstimatorMixin, BaseEstimator):
         scores : ndarray of shape (n_samples,)
         """
         check_is_fitted(self)
-        return self.estimator_.score_samples(X)
+        return _checked_scores(self.estimator_, X)
 
     def decision_function(self, X):
         """``score_samples(X) - offset_``: negative for outliers, positive for inliers.
@@ -185,3 +185,15 @@ class DensityOutlierDetector(OutlierMixin, MetaEstimatorMixin, BaseEstimator):
         tags.input_tags.sparse = inner.input_tags.sparse
         tags.non_deterministic = inner.non_deterministic
         return tags
+
+
+def _checked_scores(estimator, X):
+    """``estimator.score_samples(X)`` as a float array, refused unless it holds one score per sample."""
+    scores = np.asarray(estimator.score_samples(X))
+    n = _num_samples(X)
+    if scores.shape != (n,) or scores.dtype.kind not in "fiu":
+        raise ValueError(
+            f"{type(estimator).__name__}.score_samples must return one real score per sample, shape ({n},); "
+            f"got an array of shape {scores.shape} and dtype {scores.dtype}."
+        )
+    return scores if scores.dtype.kind == "f" else scores.astype(np.float64)

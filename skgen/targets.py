@@ -17,6 +17,7 @@ Parameters are stored as float64 numpy arrays, so targets deep-copy, pickle and
 """
 
 import math
+from numbers import Integral
 
 import numpy as np
 import torch
@@ -116,6 +117,31 @@ def _check_bandwidth(h):
     return h
 
 
+# Codes and kernels are computed in float32, where squared distances overflow beyond about
+# 1.8e19; a target must sit well inside that (1e18 allows distances of ten such units).
+_MAX_TARGET_SCALE = 1e18
+
+
+def _check_scale(values, name):
+    """Refuse target parameters (means, standard deviations) that float32 codes cannot reach."""
+    biggest = float(np.max(np.abs(values)))
+    if biggest > _MAX_TARGET_SCALE:
+        raise ValueError(
+            f"{name} reaches {biggest:.3g}: codes and kernels are computed in float32, where squared distances "
+            f"overflow, so a target must lie within about {_MAX_TARGET_SCALE:g} of the origin; use a target of a "
+            "smaller scale."
+        )
+
+
+def _check_n_samples(n_samples):
+    """Return ``n_samples`` as an int >= 0, refusing bools, non-integers and negative counts."""
+    if isinstance(n_samples, bool) or not isinstance(n_samples, Integral | np.integer):
+        raise TypeError(f"n_samples must be a non-negative integer, got {n_samples!r}.")
+    if n_samples < 0:
+        raise ValueError(f"n_samples must be a non-negative integer, got {n_samples!r}.")
+    return int(n_samples)
+
+
 def _as_cov(cov, dim, name):
     cov = np.asarray(cov, dtype=np.float64)
     if cov.ndim == 0:
@@ -131,8 +157,10 @@ def _as_cov(cov, dim, name):
     if not np.allclose(cov, cov.T, rtol=1e-8, atol=1e-10):
         raise ValueError(f"{name} must be symmetric.")
     cov = 0.5 * (cov + cov.T)
-    if np.linalg.eigvalsh(cov).min() <= 0:
+    eigenvalues = np.linalg.eigvalsh(cov)
+    if eigenvalues.min() <= 0:
         raise ValueError(f"{name} must be positive definite.")
+    _check_scale(np.sqrt(eigenvalues.max()), f"the standard deviation along {name}'s main axis")
     return cov
 
 
@@ -171,6 +199,7 @@ class Gaussian(Target):
             raise ValueError(f"mean must be a non-empty 1-D vector, got shape {mean.shape}.")
         if not np.all(np.isfinite(mean)):
             raise ValueError("mean contains NaN or infinity.")
+        _check_scale(mean, "mean")
         self.mean = mean
         self.cov = _as_cov(cov, mean.shape[0], "cov")
 
@@ -196,6 +225,7 @@ class Gaussian(Target):
 
     def sample(self, n_samples, generator=None, *, dtype=torch.float64, device=None):
         """Draw ``n_samples`` points, shape ``(n_samples, latent_dim)``."""
+        n_samples = _check_n_samples(n_samples)
         device = _generator_device(generator, device)
         mean, chol, _ = self._cached(dtype, device)
         eps = torch.randn(n_samples, self.latent_dim, generator=generator, dtype=dtype, device=device)
@@ -257,6 +287,7 @@ class StandardNormal(Gaussian):
         return -0.5 * (z * z).sum(1) - 0.5 * self.latent_dim * _LOG_2PI
 
     def sample(self, n_samples, generator=None, *, dtype=torch.float64, device=None):
+        n_samples = _check_n_samples(n_samples)
         device = _generator_device(generator, device)
         return torch.randn(n_samples, self.latent_dim, generator=generator, dtype=dtype, device=device)
 
@@ -295,6 +326,7 @@ class GaussianMixture(Target):
             raise ValueError(f"means must have shape (n_components, latent_dim), got {means.shape}.")
         if not np.all(np.isfinite(means)):
             raise ValueError("means contains NaN or infinity.")
+        _check_scale(means, "means")
         k, dim = means.shape
         covs = np.asarray(covariances, dtype=np.float64)
         if covs.ndim == 0:
@@ -366,9 +398,13 @@ class GaussianMixture(Target):
 
     def sample(self, n_samples, generator=None, *, dtype=torch.float64, device=None, return_labels=False):
         """Draw ``n_samples`` points; with ``return_labels`` also their components."""
+        n_samples = _check_n_samples(n_samples)
         device = _generator_device(generator, device)
         means, chols, _, _, weights = self._cached(dtype, device)
-        labels = torch.multinomial(weights, n_samples, replacement=True, generator=generator)
+        if n_samples == 0:  # torch.multinomial refuses to draw nothing
+            labels = torch.zeros(0, dtype=torch.int64, device=device)
+        else:
+            labels = torch.multinomial(weights, n_samples, replacement=True, generator=generator)
         eps = torch.randn(n_samples, self.latent_dim, generator=generator, dtype=dtype, device=device)
         z = means[labels] + torch.einsum("nij,nj->ni", chols[labels], eps)
         return (z, labels) if return_labels else z
@@ -448,7 +484,10 @@ def make_target(target, latent_dim):
 def _check_dim(target, latent_dim):
     dim = getattr(target, "latent_dim", None)
     if dim is not None and dim != latent_dim:
-        raise ValueError(f"the target is {dim}-dimensional but the data has {latent_dim} features; they must agree.")
+        raise ValueError(
+            f"the target is {dim}-dimensional but {latent_dim} dimensions are needed (the estimator's latent_dim, "
+            "or the number of features of the samples compared with it); they must agree."
+        )
     return target
 
 

@@ -222,7 +222,7 @@ def test_narrow_target_warns_degenerate():
         ((2, 100.0), {}, TypeError, "n_samples must be a positive integer"),
         ((2, 100), dict(n_trials=0), ValueError, "n_trials must be a positive integer"),
         ((2, 100), dict(method="bogus"), ValueError, "method must be one of"),
-        ((2, 100), dict(target=StandardNormal(3)), ValueError, "3-dimensional but the data has 2"),
+        ((2, 100), dict(target=StandardNormal(3)), ValueError, "3-dimensional but 2 dimensions are needed"),
         ((2, 100), dict(target="uniform"), ValueError, "'normal'"),
         ((2, 100), dict(target=1.0), TypeError, "target must be"),
         ((2, 100), dict(tol=0.0), ValueError, "tol must be in"),

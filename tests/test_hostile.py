@@ -1,6 +1,6 @@
 """Hostile but fair input: state after a failed fit, divergence, numerics far from the origin,
-values beyond float32, threads, and the smaller traps (issue 11): each test covers a case that
-misbehaved before its fix."""
+values beyond float32, threads, and the smaller traps (issue 11, and a later audit in section 8):
+each test covers a case that misbehaved before its fix."""
 
 import gzip
 import pickle
@@ -11,8 +11,20 @@ import numpy as np
 import pytest
 import torch
 from sklearn.exceptions import NotFittedError
+from sklearn.neighbors import KernelDensity
+from sklearn.preprocessing import FunctionTransformer
 
-from skgen import Gaussian, GaussianMixture, GENAutoencoder, KDEJensenShannon, jsd_bandwidth, kde_entropy
+from skgen import (
+    DensityOutlierDetector,
+    EntropyScorer,
+    Gaussian,
+    GaussianMixture,
+    GENAutoencoder,
+    KDEJensenShannon,
+    StandardNormal,
+    jsd_bandwidth,
+    kde_entropy,
+)
 from skgen.baselines import AdversarialAutoencoder, DiscriminatorJensenShannon, VariationalAutoencoder
 from skgen.datasets import load_mnist, read_idx
 
@@ -70,7 +82,7 @@ def test_diverged_discriminator_is_refused():
 
 
 # -- 3. estimates do not depend on where the data sit ---------------------------------------------------
-@pytest.mark.parametrize("offset", [1e3, 1e4])
+@pytest.mark.parametrize("offset", [1e3, 1e4, 1e7])
 def test_bandwidth_search_is_translation_invariant(offset):
     h0 = jsd_bandwidth(2, 500, target=Gaussian([0.0, 0.0]), random_state=0)
     with warnings.catch_warnings():
@@ -230,3 +242,111 @@ def test_codes_of_the_wrong_width_are_named_as_codes(X):
     g = GENAutoencoder(**SMALL).fit(X)
     with pytest.raises(ValueError, match=r"Z has 3 features but 2 are expected \(latent_dim"):
         g.inverse_transform(np.zeros((4, 3)))
+
+
+# -- 8. a later audit: overflowing squares, scale, labels, counts and parameters ----------------------------
+def test_values_whose_squared_distances_overflow_are_refused_by_name():
+    Z = np.random.RandomState(0).normal(size=(100, 2))
+    # just inside: every point is isolated from the target, the bounded JSD is log 2
+    assert KDEJensenShannon(bandwidth=0.5).fit((Z * 1e18).astype(np.float32)).divergence_ == pytest.approx(np.log(2))
+    fitted = KDEJensenShannon(random_state=0).fit(Z)
+    for call in (
+        lambda: KDEJensenShannon(bandwidth=0.5).fit((Z * 1e19).astype(np.float32)),  # was NaN
+        lambda: KDEJensenShannon(bandwidth=0.5).fit(Z * 1e155),  # was NaN
+        lambda: fitted.score(Z + 1e160),  # was NaN
+        lambda: kde_entropy((Z * 1e20).astype(np.float32), 0.5),  # was NaN
+        lambda: kde_entropy(Z * 1e200),  # was "h0 must be a finite positive number"
+        lambda: EntropyScorer()(FunctionTransformer(lambda A: A * 1e200).fit(Z), Z),  # was LinAlgError
+    ):
+        with pytest.raises(ValueError, match="squared distances between its samples would overflow"):
+            call()
+
+
+@pytest.mark.parametrize("offset", [1e10, 1e30])
+def test_discriminator_tells_data_far_from_the_target(offset):
+    Z = np.random.RandomState(0).normal(size=(300, 2))
+    # was 0 ("identical") at 1e30 and "diverged, use a smaller learning_rate" at 1e10
+    assert DiscriminatorJensenShannon(random_state=0).fit(Z + offset).divergence_ > 0.6
+
+
+@pytest.mark.parametrize("missing", [np.nan, None])
+def test_missing_labels_are_refused(X, missing):
+    target = GaussianMixture(means=[[-2.0, 0.0], [2.0, 0.0]])
+    y = np.array([0] * 100 + [missing] * 100, dtype=object)
+    with pytest.raises(ValueError, match="y contains NaN or None.*index 100.*-1"):  # NaN was a class
+        GENAutoencoder(**{**SMALL, "target": target}).fit(X, y)
+
+
+def test_bandwidth_search_arguments_and_narrow_modes():
+    with pytest.raises(ValueError, match="device must be"):  # was a raw torch RuntimeError
+        jsd_bandwidth(2, 10, device="bogus")
+    assert 0 < jsd_bandwidth(2, 50, n_trials=1, tol=np.float32(1e-3), random_state=0) < 1  # was refused
+    # modes far narrower than the mixture's spread: was "no maximum in h below 0.708"
+    h_modes = jsd_bandwidth(2, 200, target=GaussianMixture([[-1000.0, 0.0], [1000.0, 0.0]]), random_state=0)
+    assert h_modes == pytest.approx(jsd_bandwidth(2, 100, random_state=0), rel=0.05)
+
+
+def test_targets_refuse_scales_and_counts_they_cannot_serve():
+    with pytest.raises(ValueError, match="mean reaches 1e\\+30.*float32"):
+        Gaussian([1e30, 0.0])
+    with pytest.raises(ValueError, match="means reaches"):
+        GaussianMixture([[1e20, 0.0]])
+    with pytest.raises(ValueError, match="standard deviation"):
+        Gaussian([0.0, 0.0], 1e40)
+    for target in (Gaussian([0.0, 0.0]), StandardNormal(2), GaussianMixture([[0.0, 0.0], [1.0, 1.0]])):
+        assert target.sample(0).shape == (0, 2)  # the mixture raised inside torch
+        with pytest.raises(ValueError, match="non-negative integer"):
+            target.sample(-1)
+        for bad in (2.5, True):
+            with pytest.raises(TypeError, match="non-negative integer"):
+                target.sample(bad)
+
+
+def test_entropy_scorer_checks_its_parameters_and_output():
+    Z = np.random.RandomState(0).normal(size=(100, 3))
+    identity = FunctionTransformer().fit(Z)
+    with pytest.raises(TypeError, match="whiten must be True or False"):  # "no" whitened
+        EntropyScorer(whiten="no")(identity, Z)
+    with pytest.raises(TypeError, match="bandwidth must be 'auto'"):
+        EntropyScorer(bandwidth=True)(identity, Z)
+    sparse = FunctionTransformer(lambda A: __import__("scipy.sparse").sparse.csr_matrix(A), accept_sparse=True)
+    with pytest.raises(TypeError, match="sparse matrix"):  # was "dtype object"
+        EntropyScorer()(sparse.fit(Z), Z)
+    assert repr(EntropyScorer(bandwidth=np.array([0.5, 0.6]))) == "EntropyScorer(bandwidth=array([0.5, 0.6]))"
+
+
+def test_layer_sizes_may_be_arrays_but_not_fractions(X):
+    g = GENAutoencoder(**{**SMALL, "hidden_layer_sizes": np.array([16])}).fit(X)  # was refused
+    assert [m.out_features for m in g.encoder_ if isinstance(m, torch.nn.Linear)] == [16, 2]
+    AdversarialAutoencoder(**SMALL, discriminator_hidden_layer_sizes=np.array([8])).fit(X)
+    with pytest.raises(ValueError, match="sequence of positive integers"):  # was truncated to (2,)
+        DiscriminatorJensenShannon(hidden_layer_sizes=(2.5,)).fit(X[:, :2])
+
+
+def test_divergence_estimator_refuses_booleans():
+    with pytest.raises(TypeError, match="bandwidth must be a number"):  # was used as h = 1
+        KDEJensenShannon(bandwidth=True).fit(np.zeros((10, 2)) + np.arange(10)[:, None])
+
+
+def test_outlier_detector_checks_the_scores_shape():
+    class Columns(KernelDensity):
+        def score_samples(self, X):
+            return super().score_samples(X)[:, None]
+
+    X2 = np.random.RandomState(0).normal(size=(60, 3))
+    with pytest.raises(ValueError, match=r"one real score per sample, shape \(60,\); got an array of shape \(60, 1\)"):
+        DensityOutlierDetector(Columns()).fit(X2)  # predict was 2-D
+
+
+def test_codes_in_half_precision(X):
+    g = GENAutoencoder(**SMALL).fit(X)
+    Z = g.transform(X[:4])
+    out = g.inverse_transform(torch.as_tensor(Z).to(torch.bfloat16))  # was "unsupported ScalarType"
+    assert out.shape == (4, 5) and np.allclose(out, g.inverse_transform(Z), atol=0.1)
+
+
+def test_demo_refuses_an_absurd_thread_count(capsys):
+    from skgen.__main__ import main
+
+    assert main(["demo", "--threads", "99999999999"]) == 2  # was an overflow traceback from torch
+    assert "at most 4096 threads" in capsys.readouterr().err

@@ -324,7 +324,7 @@ def test_make_target():
     g = Gaussian(MEAN3, COV3)
     assert make_target(g, 3) is g
     gmm = SkGaussianMixture(2, random_state=0).fit(_blobs())
-    with pytest.raises(ValueError, match="3-dimensional but the data has 2"):
+    with pytest.raises(ValueError, match="3-dimensional but 2 dimensions are needed"):
         make_target(gmm, 2)
     with pytest.raises(ValueError, match="must agree"):
         make_target(g, 4)

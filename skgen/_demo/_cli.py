@@ -53,6 +53,16 @@ def _positive_int(text):
     return value
 
 
+_MAX_THREADS = 4096
+
+
+def _thread_count(text):
+    value = _positive_int(text)
+    if value > _MAX_THREADS:  # torch.set_num_threads overflows on absurd counts
+        raise argparse.ArgumentTypeError(f"expected at most {_MAX_THREADS} threads, got {value}")
+    return value
+
+
 def add_arguments(parser):
     """Add the demo's options to ``parser`` (an ``argparse.ArgumentParser``)."""
     source = parser.add_mutually_exclusive_group()
@@ -91,7 +101,7 @@ def add_arguments(parser):
     )
     parser.add_argument(
         "--threads",
-        type=_positive_int,
+        type=_thread_count,
         metavar="N",
         help="CPU threads for torch during the run (default: torch's default, one per core, "
         "or 1 when the load average shows every core busy: competing threads slow an epoch "

@@ -14,7 +14,7 @@ from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from .._base import EarlyStopping, TorchModulesMixin, minibatches, seeded_modules
-from ..nn import ACTIVATIONS, make_discriminator
+from ..nn import ACTIVATIONS, Affine, check_layer_sizes, make_discriminator
 from ..targets import make_target
 from ..utils._constants import LOG_2 as _LOG_2
 from ..utils._state import unfitted_on_error
@@ -110,6 +110,10 @@ class DiscriminatorJensenShannon(TorchModulesMixin, BaseEstimator):
         both classes weighted equally.
     classifier_ : torch.nn.Module
         The selected classifier; its logits are ``log p_t / p_e`` at the optimum.
+        Its first module (:class:`skgen.nn.Affine`) standardises its input by
+        the mean and standard deviation of the training data and target
+        samples pooled, so that data of any scale or offset can be told from
+        the target (the JSD is unchanged by one invertible map of both sets).
     hidden_layer_sizes_ : tuple of int
     target_ : Target
     n_iter_ : int
@@ -229,20 +233,22 @@ class DiscriminatorJensenShannon(TorchModulesMixin, BaseEstimator):
         self.device_ = resolve_device(self.device)
         if isinstance(self.hidden_layer_sizes, str):
             self.hidden_layer_sizes_ = (10 * l, 5 * l, 2 * l)
-        elif isinstance(self.hidden_layer_sizes, Integral):
-            self.hidden_layer_sizes_ = (int(self.hidden_layer_sizes),)
         else:
-            self.hidden_layer_sizes_ = tuple(int(w) for w in self.hidden_layer_sizes)
+            self.hidden_layer_sizes_ = check_layer_sizes(self.hidden_layer_sizes)
         n_val = min(m - 1, max(1, int(round(self.validation_fraction * m))))
 
         gen = make_generator(rng)
         seed = draw_seed(rng)
-        self.classifier_ = seeded_modules(
-            seed, lambda: _chance_classifier(l, self.hidden_layer_sizes_, self.activation)
-        )
-        self.classifier_.to(self.device_)
+        classifier = seeded_modules(seed, lambda: _chance_classifier(l, self.hidden_layer_sizes_, self.activation))
         codes = as_tensor(X, dtype=torch.float32)
         samples = self.target_.sample(m, gen, dtype=torch.float32)
+        # The classifier sees both sets standardised by their pooled mean and spread (in
+        # float64): the JSD does not change under one invertible map of both, and an MLP
+        # learns nothing from inputs far from unit scale (data at 1e30 looked identical).
+        pooled = torch.cat([as_tensor(X, dtype=torch.float64), samples.double()])
+        mean, spread = pooled.mean(0), pooled.std(0)
+        spread = torch.where(spread > 0, spread, torch.ones_like(spread))
+        self.classifier_ = torch.nn.Sequential(Affine(-mean / spread, 1.0 / spread), classifier).to(self.device_)
         # The same share of each class is held out, so both sets stay balanced.
         p_codes, p_samples = torch.randperm(m, generator=gen), torch.randperm(m, generator=gen)
         train = torch.cat([codes[p_codes[n_val:]], samples[p_samples[n_val:]]]).to(self.device_)

@@ -17,6 +17,7 @@ from ._torch import as_tensor
 __all__ = [
     "TARGET_CONSTRAINT",
     "check_bandwidth",
+    "check_distance_range",
     "check_float32_range",
     "check_positive_int",
     "check_samples",
@@ -51,6 +52,33 @@ def check_float32_range(X, name="X"):
     return X
 
 
+def check_distance_range(X, name="X", dtype=None):
+    """Refuse values whose squared distances would overflow ``dtype`` (default: ``X``'s).
+
+    Kernel estimates take squared distances between samples; beyond about
+    ``sqrt(max / (4 d))`` (1e19 in float32, 1e154 in float64 for a few
+    dimensions) they become ``inf`` and the estimate silently becomes NaN.
+    """
+    if isinstance(X, torch.Tensor):
+        if not X.numel():
+            return X
+        biggest, dtype = float(X.detach().abs().max()), dtype or X.dtype
+        limit = math.sqrt(torch.finfo(dtype).max / (4 * max(1, X.shape[-1])))
+    else:
+        X = np.asarray(X)
+        if not X.size or X.dtype.kind != "f":
+            return X
+        biggest, dtype = max(float(X.max()), -float(X.min())), dtype or X.dtype
+        limit = math.sqrt(float(np.finfo(dtype).max) / (4 * max(1, X.shape[-1])))
+    if biggest > limit:
+        raise ValueError(
+            f"{name} holds values up to {biggest:.3g}: squared distances between its samples would overflow "
+            f"{str(dtype).removeprefix('torch.')} (values must stay below about {limit:.2g}). Rescale the data "
+            "(e.g. StandardScaler in a Pipeline)."
+        )
+    return X
+
+
 def check_positive_int(value, name):
     """Return ``value`` as an int, refusing bools, non-integers and values < 1."""
     if isinstance(value, bool) or not isinstance(value, Integral | np.integer):
@@ -82,7 +110,9 @@ def check_bandwidth(bandwidth, name="bandwidth"):
     return bandwidth
 
 
-def check_samples(X, name="X", *, min_samples=2, n_features=None, features_are=None, dtype=None, device=None):
+def check_samples(
+    X, name="X", *, min_samples=2, n_features=None, features_are=None, dtype=None, device=None, distances=True
+):
     """Validate a 2-D sample array and return it as a floating torch tensor.
 
     Parameters
@@ -103,6 +133,9 @@ def check_samples(X, name="X", *, min_samples=2, n_features=None, features_are=N
         are and converts everything else to float64.
     device : torch.device, default=None
         Output device. ``None`` keeps a tensor's device (CPU for arrays).
+    distances : bool, default=True
+        Refuse values whose squared distances overflow (see
+        :func:`check_distance_range`); off for data that no kernel sees.
 
     Returns
     -------
@@ -113,7 +146,7 @@ def check_samples(X, name="X", *, min_samples=2, n_features=None, features_are=N
             raise TypeError(f"{name} must be real-valued, got a complex tensor.")
         if not (X.is_floating_point() or X.dtype in _INT_DTYPES):
             raise TypeError(f"{name} must hold real numbers, got dtype {X.dtype}.")
-        if not X.is_floating_point():
+        if X.dtype not in (torch.float32, torch.float64):
             X = X.to(torch.float64)
     else:
         if hasattr(X, "toarray") or hasattr(X, "tocsr"):
@@ -152,6 +185,8 @@ def check_samples(X, name="X", *, min_samples=2, n_features=None, features_are=N
     if not bool(torch.isfinite(X).all()):
         kind = "NaN" if bool(torch.isnan(X).any()) else "infinity"
         raise ValueError(f"{name} contains {kind}; remove or impute those rows first.")
+    if distances:
+        check_distance_range(X, name, dtype)
     if dtype is not None or device is not None:
         X = X.to(dtype=dtype or X.dtype, device=device or X.device)
     return X
