@@ -156,6 +156,11 @@ BAD_INPUT = {
         "--latent-dim 4 is larger than the 3 features",
     ),
     "latent dim zero": (lambda p: ["--latent-dim", "0"], "argument --latent-dim: expected a positive integer"),
+    "values too large to standardise": (  # StandardScaler's variance overflowed into a "NaN in X" message
+        lambda p: ["--data", _write(p, "t.npy", _table(d=3) * 1e300), "--latent-dim", "2"],
+        "too large to standardise",
+    ),
+    "thread count": (lambda p: ["--threads", "99999999999"], "at most 4096 threads"),
     "bandwidth h >= 1": (
         lambda p: ["--data", _write(p, "t.npy", _table(n=20, d=20)), "--latent-dim", "16"],
         "cannot train with --latent-dim 16 on 20 samples",

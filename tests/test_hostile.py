@@ -343,10 +343,3 @@ def test_codes_in_half_precision(X):
     Z = g.transform(X[:4])
     out = g.inverse_transform(torch.as_tensor(Z).to(torch.bfloat16))  # was "unsupported ScalarType"
     assert out.shape == (4, 5) and np.allclose(out, g.inverse_transform(Z), atol=0.1)
-
-
-def test_demo_refuses_an_absurd_thread_count(capsys):
-    from skgen.__main__ import main
-
-    assert main(["demo", "--threads", "99999999999"]) == 2  # was an overflow traceback from torch
-    assert "at most 4096 threads" in capsys.readouterr().err

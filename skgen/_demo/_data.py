@@ -109,11 +109,20 @@ def _make_scaler(scale, X):
     from sklearn.preprocessing import FunctionTransformer, StandardScaler
 
     if scale == "standard":
-        if not (X.std(axis=0) > 0).any():
+        with np.errstate(over="ignore", invalid="ignore"):
+            spread = X.std(axis=0)
+        if not np.isfinite(spread).all():
+            raise DemoError(
+                f"values up to {np.abs(X).max():.3g} are too large to standardise (their squares overflow "
+                "float64): rescale the data first, or use --scale minmax"
+            )
+        if not (spread > 0).any():
             raise DemoError("every column of the data is constant: there is nothing to encode")
         return StandardScaler(), "columns standardised (StandardScaler)"
     if scale == "minmax":
         lo, hi = float(X.min()), float(X.max())
+        if not np.isfinite(hi - lo):
+            raise DemoError(f"the values span [{lo:.3g}, {hi:.3g}], wider than float64 can hold: rescale the data")
         if not hi > lo:
             raise DemoError(f"every value of the data equals {lo}: there is nothing to encode")
         kw = {"shift": lo, "scale": hi - lo}
