@@ -10,7 +10,7 @@ that the paper compares GENs with).
 """
 
 from .autoencoder import GENAutoencoder
-from .bandwidth import DegenerateBandwidthWarning, JSDBandwidthSelector, jsd_bandwidth
+from .bandwidth import DegenerateBandwidthWarning, JSDBandwidthSelector, NoBandwidthMaximumError, jsd_bandwidth
 from .baselines import AdversarialAutoencoder, DiscriminatorJensenShannon, VariationalAutoencoder
 from .divergence import KDEJensenShannon
 from .kde import kde_entropy
@@ -31,6 +31,7 @@ __all__ = [
     "GaussianMixture",
     "JSDBandwidthSelector",
     "KDEJensenShannon",
+    "NoBandwidthMaximumError",
     "StandardNormal",
     "VariationalAutoencoder",
     "__version__",

@@ -56,6 +56,7 @@ baselines (``skgen.baselines``) are others, so that differences come from the
 penalty alone.
 """
 
+import contextlib
 import copy
 import math
 import sys
@@ -85,7 +86,8 @@ _ENCODE_BATCH = 4096
 # such data, so it is an option, not the default.
 AUTO_UPDATES = 10000
 AUTO_MIN_EPOCHS = 100
-_GLOBAL_RNG_LOCK = threading.Lock()
+# Re-entrant: a seeded training section builds the adversary's modules with seeded_modules.
+_GLOBAL_RNG_LOCK = threading.RLock()
 
 
 def seeded_modules(seed, build):
@@ -99,6 +101,38 @@ def seeded_modules(seed, build):
     with _GLOBAL_RNG_LOCK, torch.random.fork_rng(devices=[]):
         torch.manual_seed(seed)  # restored on exit: library code leaves the global RNG as it was
         return build()
+
+
+@contextlib.contextmanager
+def seeded_global_rng(seed, device):
+    """Run the block with torch's global RNG (CPU, and ``device`` if CUDA) seeded, restoring it after.
+
+    Layers such as ``torch.nn.Dropout`` draw from the global RNG in every
+    forward pass; seeded here, a fit with an int ``random_state`` repeats,
+    and leaves the caller's RNG as it was. The lock serialises such sections
+    across threads, which share the global RNG.
+    """
+    cuda = device.type == "cuda"
+    index = (device.index if device.index is not None else torch.cuda.current_device()) if cuda else None
+    with _GLOBAL_RNG_LOCK, torch.random.fork_rng(devices=[index] if cuda else []):
+        torch.default_generator.manual_seed(seed)
+        if cuda:
+            torch.cuda.default_generators[index].manual_seed(seed)
+        yield
+
+
+@contextlib.contextmanager
+def evaluating(*modules):
+    """Run the block with ``modules`` in evaluation mode (no dropout, batch-norm running
+    statistics used and left alone), restoring each one's mode afterwards."""
+    modes = [module.training for module in modules]
+    for module in modules:
+        module.eval()
+    try:
+        yield
+    finally:
+        for module, mode in zip(modules, modes, strict=True):
+            module.train(mode)
 
 
 class EarlyStopping:
@@ -124,12 +158,22 @@ class EarlyStopping:
         return self.stopped
 
 
+def minibatch_starts(n, batch_size):
+    """Where each of an epoch's minibatches starts. A last minibatch of one sample joins the
+    one before it: batch-norm layers cannot train on a single row."""
+    starts = list(range(0, n, batch_size))
+    if len(starts) > 1 and n - starts[-1] == 1:
+        starts.pop()
+    return starts
+
+
 def minibatches(n, batch_size, generator, device, order=None):
     """``(start, rows)`` of one epoch's minibatches over ``n`` samples, in ``order`` (a permutation of
-    ``range(n)``) or, without it, in an order drawn from ``generator``."""
+    ``range(n)``) or, without it, in an order drawn from ``generator``; see :func:`minibatch_starts`."""
     perm = (torch.randperm(n, generator=generator) if order is None else order).to(device)
-    for start in range(0, n, batch_size):
-        yield start, perm[start : start + batch_size]
+    starts = minibatch_starts(n, batch_size)
+    for start, stop in zip(starts, [*starts[1:], n], strict=True):
+        yield start, perm[start:stop]
 
 
 def device_generator(generator, device):
@@ -329,9 +373,23 @@ class BaseAutoencoder(TorchModulesMixin, ClassNamePrefixFeaturesOutMixin, Transf
         self.encoder_, self.decoder_ = self._build_networks(X.shape[1], rng)
         self._n_features_out = self.latent_dim
         Xt = as_tensor(X, dtype=torch.float32, device=self.device_)
-        check_output_width(self.encoder_, Xt[:2], self._encoder_width(), "encoder")
+        check_output_width(self.encoder_, Xt[:2], self._encoder_width(), "encoder", output_dtypes=(torch.float32,))
         check_output_width(self.decoder_, torch.zeros(2, self.latent_dim, device=self.device_), X.shape[1], "decoder")
+        batch_norm = [
+            name
+            for name, module in (("encoder", self.encoder_), ("decoder", self.decoder_))
+            if any(isinstance(m, torch.nn.modules.batchnorm._BatchNorm) for m in module.modules())
+        ]
+        if batch_norm and self.batch_size < 2:
+            raise ValueError(
+                f"batch_size=1 cannot train the batch-norm layers of the {' and '.join(batch_norm)}: they need "
+                "at least 2 samples per minibatch. Use batch_size >= 2."
+            )
         cpu_gen = make_generator(rng)  # minibatch order, validation split, KDE subset
+        # Custom modules may draw from torch's global RNG (dropout): seed it for the fit. The
+        # default MLPs draw nothing from it, so their fits in threads need not wait for each other.
+        custom = self.encoder is not None or self.decoder is not None
+        global_rng = seeded_global_rng(draw_seed(rng), self.device_) if custom else contextlib.nullcontext()
 
         n = Xt.shape[0]
         if self.early_stopping:
@@ -348,10 +406,11 @@ class BaseAutoencoder(TorchModulesMixin, ClassNamePrefixFeaturesOutMixin, Transf
             X_train, X_val, train_idx = Xt, None, torch.arange(n, device=self.device_)
         self._train_idx = train_idx  # rows of X used for training, for hooks that need y
         self._fit_dtype = X.dtype
-        self._setup_networks(X_train)
-        self._setup_penalty(X_train, cpu_gen)
-        self._train(X_train, X_val, cpu_gen)
-        self._finish_fit(Xt)
+        with global_rng:
+            self._setup_networks(X_train)
+            self._setup_penalty(X_train, cpu_gen)
+            self._train(X_train, X_val, cpu_gen)
+            self._finish_fit(Xt)
         return self
 
     def _finish_fit(self, Xt):
@@ -366,7 +425,7 @@ class BaseAutoencoder(TorchModulesMixin, ClassNamePrefixFeaturesOutMixin, Transf
         name = getattr(self, "_penalty_name", "penalty")
         keys = ["loss", "reconstruction", name, *self._extra_history]
         history = {key: [] for key in [*keys, "validation_loss", "seconds"]}
-        n_minibatches = math.ceil(n / batch)
+        n_minibatches = len(minibatch_starts(n, batch))
         n_epochs = self._n_epochs(n_minibatches)
         n_decoder = min(self._decoder_epochs(n_epochs), n_epochs - 1)
         phases = [(True, n_epochs - n_decoder)] + ([(False, n_decoder)] if n_decoder > 0 else [])
@@ -414,14 +473,9 @@ class BaseAutoencoder(TorchModulesMixin, ClassNamePrefixFeaturesOutMixin, Transf
     def _data_space_error(self, X):
         """Mean squared error of the current model on (up to 4096) rows of ``X``, in data space."""
         Xs = X[:_ENCODE_BATCH]
-        was_training = self.encoder_.training, self.decoder_.training
-        self.encoder_.eval()
-        self.decoder_.eval()
-        X_hat = self._decoded_data(self._decode_tensor(self._encode_tensor(Xs)))
-        error = float((Xs - X_hat).double().pow(2).mean())
-        self.encoder_.train(was_training[0])
-        self.decoder_.train(was_training[1])
-        return error
+        with evaluating(self.encoder_, self.decoder_):
+            X_hat = self._decoded_data(self._decode_tensor(self._encode_tensor(Xs)))
+        return float((Xs - X_hat).double().pow(2).mean())
 
     def _check_not_diverged(self, X_train, initial_error):
         """Refuse a model the optimiser threw away after the last loss check.
@@ -512,20 +566,23 @@ class BaseAutoencoder(TorchModulesMixin, ClassNamePrefixFeaturesOutMixin, Transf
     @torch.no_grad()
     def _validation_loss(self, X_val, with_penalty=True):
         """Reconstruction (plus, with ``with_penalty``, the penalty) of the held-out samples."""
-        was_training = self.encoder_.training
-        self.encoder_.eval()
-        self.decoder_.eval()
-        h = self._encoder_output(X_val)
-        recon = self._reconstruction(X_val, self._decode_tensor(self._code(h)))
-        penalty = self._validation_penalty(h, X_val) if with_penalty else None
-        self.encoder_.train(was_training)
-        self.decoder_.train()
+        with evaluating(self.encoder_, self.decoder_):
+            h = self._encoder_output(X_val)
+            recon = self._reconstruction(X_val, self._decode_tensor(self._code(h)))
+            penalty = self._validation_penalty(h, X_val) if with_penalty else None
         return float(recon if penalty is None else recon + penalty)
 
     # -- inference ------------------------------------------------------------
     @torch.no_grad()
     def _encoder_output(self, X):
-        return torch.cat([self.encoder_(X[i : i + _ENCODE_BATCH]) for i in range(0, X.shape[0], _ENCODE_BATCH)])
+        out = torch.cat([self.encoder_(X[i : i + _ENCODE_BATCH]) for i in range(0, X.shape[0], _ENCODE_BATCH)])
+        expected = (X.shape[0], self._encoder_width())
+        if tuple(out.shape) != expected:  # e.g. a custom encoder that squeezes a batch of one
+            raise ValueError(
+                f"the encoder returned output of shape {tuple(out.shape)} for {X.shape[0]} sample(s); expected "
+                f"{expected}."
+            )
+        return out
 
     def _encode_tensor(self, X):
         """Latent codes of a tensor, batched, without gradients."""

@@ -12,7 +12,7 @@ from sklearn.utils._available_if import available_if
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted
 
-from ._base import BaseAutoencoder
+from ._base import BaseAutoencoder, evaluating
 from .bandwidth import _trial_bandwidths
 from .density import (
     decoder_jacobian,
@@ -532,7 +532,8 @@ class GENAutoencoder(BaseAutoencoder):
             self._kde_codes = self._lagged_codes_of(self._kde_X)
         else:
             self._lagged = None
-            self._kde_codes = self._encode_tensor(self._kde_X)
+            with evaluating(self.encoder_):
+                self._kde_codes = self._encode_tensor(self._kde_X)
 
     def _draw_kde_set(self):
         """Draw the m training samples of the KDE set; ``_slot`` maps a sample to its row (or -1).
@@ -619,13 +620,16 @@ class GENAutoencoder(BaseAutoencoder):
         slots = self._slot[batch_idx]
         mask = slots >= 0
         self._kde_codes[slots[mask]] = z[mask]  # reuse the codes this minibatch computed
+        # Re-encoded as transform would (evaluation mode), like the snapshot's lagged copy.
         if self.kde_refresh == "full":
             if step % k_b == 0:  # line 13: re-encode the whole KDE set
-                self._kde_codes = self._encode_tensor(self._kde_X)
+                with evaluating(self.encoder_):
+                    self._kde_codes = self._encode_tensor(self._kde_X)
             return
         # rolling: re-encode the next ceil(m / k_b) codes
         idx, self._roll = rolling_refresh_rows(m, k_b, self._roll, device=self._kde_codes.device)
-        self._kde_codes[idx] = self._encode_tensor(self._kde_X[idx])
+        with evaluating(self.encoder_):
+            self._kde_codes[idx] = self._encode_tensor(self._kde_X[idx])
 
     def _validation_penalty(self, z, X_val):
         if self.jsd_weight == 0:
@@ -708,7 +712,7 @@ class GENAutoencoder(BaseAutoencoder):
         self.signal_reference_ = self.signal_floor_ = None
         scale = None
         if self.residual_scale == "signal":
-            self.signal_reference_, self.signal_floor_ = fit_signal_scale(X_hat)
+            self.signal_reference_, self.signal_floor_ = fit_signal_scale(X_hat, X=Xt)
             scale = signal_scale(X_hat, self.signal_reference_, self.signal_floor_)
         k = self.latent_dim if self.off_manifold == "low_rank" else 0
         params = fit_residual_gaussian(Xt - X_hat, k, scale=scale)

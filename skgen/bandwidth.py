@@ -24,7 +24,7 @@ from .utils._state import unfitted_on_error
 from .utils._torch import make_generator, resolve_device
 from .utils._validation import TARGET_CONSTRAINT, check_positive_int
 
-__all__ = ["DegenerateBandwidthWarning", "JSDBandwidthSelector", "jsd_bandwidth"]
+__all__ = ["DegenerateBandwidthWarning", "JSDBandwidthSelector", "NoBandwidthMaximumError", "jsd_bandwidth"]
 
 
 class DegenerateBandwidthWarning(UserWarning):
@@ -275,9 +275,9 @@ class _BandwidthProblem:
             if abs(new - h) <= tol * h:
                 return new
             if new < lo_limit:
-                raise RuntimeError(_no_max_message("below", lo_limit, self.l, self.m))
+                raise NoBandwidthMaximumError(_no_max_message("below", lo_limit, self.l, self.m))
             if new > hi_limit:
-                raise RuntimeError(_no_max_message("above", hi_limit, self.l, self.m))
+                raise NoBandwidthMaximumError(_no_max_message("above", hi_limit, self.l, self.m))
             h = new
         raise RuntimeError(f"the bandwidth search did not converge in {max_iter} steps.")
 
@@ -298,6 +298,14 @@ class _BandwidthProblem:
                 return h_new, None
             h = h_new
         return None, f"no convergence in {max_iter} steps"
+
+
+class NoBandwidthMaximumError(ValueError, RuntimeError):
+    """The JSD estimate has no maximum in ``h`` for these samples (too few for the target).
+
+    A ``ValueError``, like the estimators' other refusals of a configuration
+    (e.g. ``h^2 >= 1``); also a ``RuntimeError``, which it was before.
+    """
 
 
 def _no_max_message(side, limit, l, m):

@@ -26,6 +26,10 @@ __all__ = [
 def decoder_jacobian(decoder, z):
     """Jacobian of ``decoder`` at each code, by batched forward-mode autodiff.
 
+    A decoder that ``torch.func.vmap`` cannot batch (control flow on tensor
+    values, ``.item()``) is differentiated one code at a time instead: slower,
+    same result.
+
     Parameters
     ----------
     decoder : callable
@@ -41,7 +45,11 @@ def decoder_jacobian(decoder, z):
     def decode_one(zi):
         return decoder(zi.unsqueeze(0)).squeeze(0)
 
-    return vmap(jacfwd(decode_one))(z).detach()
+    try:
+        return vmap(jacfwd(decode_one))(z).detach()
+    except RuntimeError:
+        with torch.enable_grad():
+            return torch.stack([torch.autograd.functional.jacobian(decode_one, zi) for zi in z]).detach()
 
 
 def jacobian_log_det(J, *, floor=0.0):
@@ -65,6 +73,10 @@ def jacobian_log_det(J, *, floor=0.0):
     n_floored : torch.Tensor of shape (n,), int64
         How many singular values were below ``floor`` at each sample.
     """
+    if not (math.isfinite(float(floor)) and floor >= 0):
+        raise ValueError(f"floor must be a finite number >= 0, got {floor!r}.")
+    if J.ndim != 3:
+        raise ValueError(f"J must have shape (n, d, l), got {tuple(J.shape)}.")
     J = J.double()
     eig = torch.linalg.eigvalsh(J.transpose(1, 2) @ J)  # (n, l), squared singular values
     floor2 = float(floor) ** 2
@@ -73,7 +85,7 @@ def jacobian_log_det(J, *, floor=0.0):
     return torch.log(eig).sum(1), n_floored
 
 
-def fit_signal_scale(X_hat, *, min_scale=1e-3):
+def fit_signal_scale(X_hat, *, min_scale=1e-3, X=None, min_reference=1e-6):
     """Reference and floor of the signal-scaled off-manifold law, from training reconstructions.
 
     The law ``residual_scale="signal"`` scales the residual covariance of
@@ -82,13 +94,19 @@ def fit_signal_scale(X_hat, *, min_scale=1e-3):
     about 1 on the training data. ``floor`` is the smallest ``s`` of the
     training data (at least ``min_scale``): a reconstruction fainter than
     any the decoder made of its training data is not given less variance
-    than the faintest of them.
+    than the faintest of them. With the data ``X``, the reference is at
+    least ``min_reference`` times their mean square: a decoder that returns
+    (almost) zeros on its training data would otherwise make the factor of
+    any other reconstruction overflow, and its log density ``-inf``.
 
     Parameters
     ----------
     X_hat : torch.Tensor of shape (n, d)
         Reconstructions ``D(E(x))`` of the training data.
     min_scale : float, default=1e-3
+    X : torch.Tensor of shape (n, d), default=None
+        The training data themselves.
+    min_reference : float, default=1e-6
 
     Returns
     -------
@@ -96,7 +114,8 @@ def fit_signal_scale(X_hat, *, min_scale=1e-3):
     floor : float
     """
     energy = X_hat.double().pow(2).mean(1)
-    reference = max(float(energy.mean()), torch.finfo(torch.float64).tiny)
+    lowest = 0.0 if X is None else min_reference * float(X.double().pow(2).mean())
+    reference = max(float(energy.mean()), lowest, torch.finfo(torch.float64).tiny)
     floor = max(float(energy.min()) / reference, float(min_scale))
     return reference, floor
 
@@ -148,7 +167,7 @@ def fit_residual_gaussian(R, n_components=0, *, scale=None, min_variance=1e-12):
     """
     R = R.double()
     if scale is not None:
-        R = R / scale.double().sqrt().unsqueeze(1)
+        R = R / _checked_scale(scale).sqrt().unsqueeze(1)
     n, d = R.shape
     k = max(0, min(int(n_components), n - 1, d - 1))
     if k == 0:
@@ -166,6 +185,13 @@ def fit_residual_gaussian(R, n_components=0, *, scale=None, min_variance=1e-12):
     noise = max((total - float(eig[:k].sum())) / (d - k), min_variance)
     variances = eig[:k].clamp_min(noise)  # ML PPCA: the top variances are at least sigma^2
     return {"mean": mean, "components": Vt[:k].contiguous(), "variances": variances, "noise_variance": noise}
+
+
+def _checked_scale(scale):
+    scale = scale.double()
+    if not bool((scale > 0).all()) or not bool(torch.isfinite(scale).all()):
+        raise ValueError("scale must hold finite positive variance factors.")
+    return scale
 
 
 def residual_log_prob(R, params, *, scale=None):
@@ -192,7 +218,7 @@ def residual_log_prob(R, params, *, scale=None):
     d = R.shape[1]
     log_scale = 0.0
     if scale is not None:
-        scale = scale.double()
+        scale = _checked_scale(scale)
         R = R / scale.sqrt().unsqueeze(1)
         log_scale = 0.5 * d * torch.log(scale)
     R = R - params["mean"]

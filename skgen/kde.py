@@ -12,13 +12,14 @@ standard deviation ``h`` in ``l`` dimensions, the KDE of eq. 1 is
 
 import math
 import warnings
+from numbers import Integral
 
 import torch
 import torch.nn.functional as F
 
 from .utils._constants import LOG_2 as _LOG2
 from .utils._constants import LOG_2PI as _LOG_2PI
-from .utils._validation import check_bandwidth, check_samples
+from .utils._validation import check_bandwidth, check_positive_int, check_samples
 
 __all__ = [
     "entropy_bandwidth",
@@ -72,7 +73,9 @@ def _centred(query, centres):
 
 def _default_chunk(n_centres, chunk_size):
     if chunk_size is not None:
-        return max(1, int(chunk_size))
+        if isinstance(chunk_size, bool) or not isinstance(chunk_size, Integral) or chunk_size < 1:
+            raise ValueError(f"chunk_size must be a positive integer or None, got {chunk_size!r}.")
+        return int(chunk_size)
     return max(1, _CHUNK_ENTRIES // max(1, n_centres))
 
 
@@ -205,8 +208,8 @@ def _prepare_exclude(exclude, leave_one_out, n_query, n_centres, device):
         raise ValueError(
             f"exclude must be an integer tensor of shape ({n_query},), one centre index (or -1) per query."
         )
-    if bool((exclude >= n_centres).any()):
-        raise ValueError(f"exclude holds indices >= the number of centres ({n_centres}).")
+    if bool((exclude >= n_centres).any()) or bool((exclude < -1).any()):
+        raise ValueError(f"exclude holds indices outside [-1, {n_centres}) (-1: no centre to leave out).")
     return exclude.long()
 
 
@@ -580,6 +583,8 @@ def jsd_loss(
         query = lagged_z.detach() + (z - z.detach())  # value at lagged_z, gradient to z
     log_pe = log_kde(query, centres, bandwidth, exclude=exclude, chunk_size=chunk_size)
     if log_floor is not None:
+        if math.isnan(float(log_floor)):
+            raise ValueError("log_floor is NaN; give the log of a density floor, or None.")
         log_pe = torch.logaddexp(log_pe, log_pe.new_tensor(float(log_floor)))
     log_pt = target.log_prob(z)
     if form == "saturating":
@@ -609,6 +614,9 @@ def kde_subset(n, m, generator, device=None):
         For every row its position in the set, ``-1`` outside it: what a
         minibatch row's own code is left out of the KDE by (``exclude``).
     """
+    n, m = check_positive_int(n, "n"), check_positive_int(m, "m")
+    if m > n:
+        raise ValueError(f"a KDE set of m={m} rows cannot be drawn from n={n} rows.")
     index = torch.randperm(n, generator=generator)[:m].to(device)
     return index, kde_slots(index, n)
 
@@ -643,6 +651,7 @@ def rolling_refresh_rows(m, every, start, device=None):
     rows : torch.Tensor of shape (ceil(m / every),), int64
     next_start : int
     """
+    m, every = check_positive_int(m, "m"), check_positive_int(every, "every")
     size = -(-m // every)
     rows = (torch.arange(size, device=device) + start) % m
     return rows, (start + size) % m

@@ -167,12 +167,15 @@ def build_module(spec, in_features, out_features, name):
     )
 
 
-def check_output_width(module, sample, expected, name):
+def check_output_width(module, sample, expected, name, output_dtypes=(torch.float32, torch.float64)):
     """Run ``module`` on a small batch and check its output is ``(n, expected)``.
 
     A module with parameters of another dtype than the float32 skgen computes
     in, or one that cannot take ``sample``'s width, is refused with a message
-    naming the module instead of torch's error from inside it.
+    naming the module instead of torch's error from inside it. The trial
+    runs in evaluation mode (restored after), so that it neither updates
+    batch-norm statistics nor draws dropout noise; its output's dtype must
+    be one of ``output_dtypes``.
     """
     dtypes = sorted({str(p.dtype) for p in module.parameters() if p.dtype != sample.dtype})
     if dtypes:
@@ -180,6 +183,8 @@ def check_output_width(module, sample, expected, name):
             f"the {name} has {', '.join(dtypes)} parameters but skgen computes in {sample.dtype}; "
             f"convert it with {name}.float() (or build it in float32)."
         )
+    training = module.training
+    module.eval()
     try:
         with torch.no_grad():
             out = module(sample)
@@ -188,9 +193,17 @@ def check_output_width(module, sample, expected, name):
             f"the {name} could not be applied to input of shape {tuple(sample.shape)} (its first layer must "
             f"take {sample.shape[1]} features): {exc}"
         ) from exc
+    finally:
+        module.train(training)
     if not isinstance(out, torch.Tensor) or out.ndim != 2 or out.shape[1] != expected:
         shape = tuple(out.shape) if isinstance(out, torch.Tensor) else type(out).__name__
         raise ValueError(
             f"the {name} returns output of shape {shape} for input of shape "
             f"{tuple(sample.shape)}; expected (n_samples, {expected})."
+        )
+    if out.dtype not in output_dtypes:
+        allowed = " or ".join(str(d).removeprefix("torch.") for d in output_dtypes)
+        raise TypeError(
+            f"the {name} returns {str(out.dtype).removeprefix('torch.')} output; skgen computes in float32, so "
+            f"the {name} must return {allowed} tensors."
         )

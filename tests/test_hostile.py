@@ -1,6 +1,6 @@
 """Hostile but fair input: state after a failed fit, divergence, numerics far from the origin,
-values beyond float32, threads, and the smaller traps (issue 11, and a later audit in section 8):
-each test covers a case that misbehaved before its fix."""
+values beyond float32, threads, and the smaller traps (issue 11, and later audits in sections 8
+and 9): each test covers a case that misbehaved before its fix."""
 
 import gzip
 import pickle
@@ -21,6 +21,7 @@ from skgen import (
     GaussianMixture,
     GENAutoencoder,
     KDEJensenShannon,
+    NoBandwidthMaximumError,
     StandardNormal,
     jsd_bandwidth,
     kde_entropy,
@@ -343,3 +344,126 @@ def test_codes_in_half_precision(X):
     Z = g.transform(X[:4])
     out = g.inverse_transform(torch.as_tensor(Z).to(torch.bfloat16))  # was "unsupported ScalarType"
     assert out.shape == (4, 5) and np.allclose(out, g.inverse_transform(Z), atol=0.1)
+
+
+# -- 9. custom modules, the signal law and the low-level functions ------------------------------------------
+def _dropout_encoder(n_in, n_out):
+    return torch.nn.Sequential(
+        torch.nn.Linear(n_in, 16), torch.nn.ReLU(), torch.nn.Dropout(0.5), torch.nn.Linear(16, n_out)
+    )
+
+
+def _batch_norm_encoder(n_in, n_out):
+    return torch.nn.Sequential(
+        torch.nn.Linear(n_in, 16), torch.nn.BatchNorm1d(16), torch.nn.ReLU(), torch.nn.Linear(16, n_out)
+    )
+
+
+def test_a_dropout_encoder_fits_reproducibly_and_leaves_the_global_rng_alone(X):
+    state = torch.random.get_rng_state()
+    first = GENAutoencoder(**{**SMALL, "encoder": _dropout_encoder}).fit(X).transform(X)
+    second = GENAutoencoder(**{**SMALL, "encoder": _dropout_encoder}).fit(X).transform(X)
+    assert np.array_equal(first, second)  # dropout drew from the unseeded global RNG
+    assert torch.equal(torch.random.get_rng_state(), state)
+
+
+def test_batch_norm_modules_and_a_last_minibatch_of_one(X):
+    # 65 rows in minibatches of 64: the last row joins the one before instead of failing inside torch
+    GENAutoencoder(**{**SMALL, "batch_size": 64, "encoder": _batch_norm_encoder}).fit(X[:65])
+    with pytest.raises(ValueError, match="batch_size=1 cannot train the batch-norm layers of the encoder"):
+        GENAutoencoder(**{**SMALL, "batch_size": 1, "encoder": _batch_norm_encoder}).fit(X[:65])
+    # every KDE scheme trains the statistics on the minibatches alone (full/rolling re-encoded in train mode)
+    tracked = {
+        scheme: int(
+            GENAutoencoder(**{**SMALL, "batch_size": 50, "encoder": _batch_norm_encoder, "kde_refresh": scheme})
+            .fit(X[:100])
+            .encoder_[1]
+            .num_batches_tracked
+        )
+        for scheme in ("snapshot", "full", "rolling")
+    }
+    assert set(tracked.values()) == {4}, tracked  # 2 joint epochs of 2 minibatches (the third is decoder-only)
+
+
+def test_custom_module_outputs_of_the_wrong_dtype_or_shape(X):
+    class Float64Out(torch.nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.linear = torch.nn.Linear(5, 2)
+
+        def forward(self, x):
+            return self.linear(x).double()
+
+    with pytest.raises(TypeError, match="encoder returns float64 output"):  # failed inside the decoder
+        GENAutoencoder(**{**SMALL, "encoder": Float64Out()}).fit(X)
+
+    class SqueezesOne(Float64Out):
+        def forward(self, x):
+            return self.linear(x).squeeze(0)
+
+    g = GENAutoencoder(**{**SMALL, "encoder": SqueezesOne()}).fit(X)
+    with pytest.raises(ValueError, match=r"returned output of shape \(2,\) for 1 sample"):  # was shape (2,)
+        g.transform(X[:1])
+
+
+def test_a_decoder_vmap_cannot_batch_is_differentiated_row_by_row(X):
+    class Branches(torch.nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.linear = torch.nn.Linear(2, 5)
+
+        def forward(self, z):
+            out = self.linear(z)
+            return out / 2 if float(out.detach().abs().max()) > 1e6 else out  # control flow on a value
+
+    branches, linear = Branches(), torch.nn.Linear(2, 5)
+    branches.linear.load_state_dict(linear.state_dict())  # the same map, which vmap can batch
+    g = GENAutoencoder(**{**SMALL, "decoder": branches}).fit(X)
+    plain = GENAutoencoder(**{**SMALL, "decoder": linear}).fit(X)
+    assert np.allclose(g.score_samples(X[:5]), plain.score_samples(X[:5]), rtol=1e-4)  # vmap raised
+
+
+def test_the_signal_law_stays_finite_when_the_decoder_returns_zeros(X):
+    decoder = torch.nn.Sequential(torch.nn.Linear(2, 5), torch.nn.ReLU())
+    with torch.no_grad():
+        decoder[0].weight.fill_(1.0)
+        decoder[0].bias.fill_(-50.0)  # zero reconstructions of the training data
+    g = GENAutoencoder(**{**SMALL, "decoder": decoder, "residual_scale": "signal"}).fit(X)
+    assert np.isfinite(g.score_samples(X * 1000)).all()  # was -inf
+
+
+def test_no_bandwidth_maximum_is_a_value_error():
+    with pytest.raises(ValueError, match="no maximum in h") as info:  # was a RuntimeError only
+        jsd_bandwidth(1, 2, n_trials=2, random_state=0)
+    assert isinstance(info.value, NoBandwidthMaximumError | RuntimeError)
+
+
+def test_low_level_functions_refuse_arguments_they_would_misread():
+    from skgen.density import jacobian_log_det, residual_log_prob
+    from skgen.kde import jsd_loss, kde_subset, log_kde, rolling_refresh_rows
+    from skgen.targets import StandardNormal as Normal
+
+    gen = torch.Generator().manual_seed(0)
+    for call, match in [
+        (lambda: kde_subset(5, -1, gen), "positive integer"),  # returned 4 rows
+        (lambda: kde_subset(5, 6, gen), "cannot be drawn"),  # was capped at 5
+        (lambda: rolling_refresh_rows(10, 0, 0), "positive integer"),  # ZeroDivisionError
+        (lambda: jacobian_log_det(torch.zeros(3, 5, 2), floor=-1.0), "floor"),  # acted as floor=1
+        (lambda: log_kde(torch.zeros(3, 2), torch.randn(4, 2), 0.5, chunk_size=0), "chunk_size"),  # read as 1
+        (lambda: jsd_loss(torch.zeros(3, 2), torch.randn(4, 2), Normal(2), 0.5, log_floor=float("nan")), "NaN"),
+        (
+            lambda: residual_log_prob(
+                torch.ones(2, 3),
+                {
+                    "mean": torch.zeros(3),
+                    "noise_variance": 1.0,
+                    "variances": torch.zeros(0),
+                    "components": torch.zeros(0, 3),
+                },
+                scale=torch.zeros(2),
+            ),
+            "finite positive",
+        ),  # NaN
+    ]:
+        with pytest.raises(ValueError, match=match):
+            call()

@@ -805,8 +805,10 @@ def test_log_kde_bad_exclusion():
         log_kde(_Q, _C, 0.5, exclude=torch.arange(3))
     with pytest.raises(ValueError, match="integer tensor"):
         log_kde(_Q, _C, 0.5, exclude=torch.zeros(4))
-    with pytest.raises(ValueError, match="indices >= the number of centres"):
+    with pytest.raises(ValueError, match=r"indices outside \[-1, 5\)"):
         log_kde(_Q, _C, 0.5, exclude=torch.tensor([0, 1, 5, -1]))
+    with pytest.raises(ValueError, match=r"indices outside \[-1, 5\)"):  # -2 was read as "no centre"
+        log_kde(_Q, _C, 0.5, exclude=torch.tensor([0, 1, -2, -1]))
     with pytest.raises(ValueError, match="at least 2 centres"):
         log_kde(_C[:1], _C[:1], 0.5, leave_one_out=True)
 
