@@ -105,7 +105,10 @@ class GENAutoencoder(BaseAutoencoder):
     activation : {"relu", "tanh", "logistic", "identity", "leaky_relu", "elu"}, default="relu"
     encoder, decoder : torch.nn.Module or callable, default=None
         Replace the MLPs: a module (deep-copied at fit) or a factory
-        ``f(in_features, out_features) -> nn.Module``.
+        ``f(in_features, out_features) -> nn.Module``. Random layers
+        (dropout) draw from torch's global RNG, which the fit seeds from
+        ``random_state`` and restores after (such fits in threads run one
+        at a time).
     data_scaling : "global" or None, default=None
         ``"global"``: the default MLP encoder sees each feature centred on its
         training mean and divided by one scale, the root mean feature

@@ -41,7 +41,10 @@ class AdversarialAutoencoder(BaseAutoencoder):
         Used by the encoder, decoder and discriminator MLPs.
     encoder, decoder : torch.nn.Module or callable, default=None
         Replace the MLPs: a module (deep-copied at fit) or a factory
-        ``f(in_features, out_features) -> nn.Module``.
+        ``f(in_features, out_features) -> nn.Module``. Random layers
+        (dropout) draw from torch's global RNG, which the fit seeds from
+        ``random_state`` and restores after (such fits in threads run one
+        at a time).
     target : "normal", Target or fitted sklearn GaussianMixture, default="normal"
         The prior the codes are matched to; ``sample`` draws from it.
     adversarial_weight : float, default=0.01

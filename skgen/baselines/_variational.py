@@ -34,7 +34,10 @@ class VariationalAutoencoder(BaseAutoencoder):
     activation : {"relu", "tanh", "logistic", "identity", "leaky_relu", "elu"}, default="relu"
     encoder, decoder : torch.nn.Module or callable, default=None
         Replace the MLPs: a module (deep-copied at fit) or a factory
-        ``f(in_features, out_features) -> nn.Module``. The encoder must emit
+        ``f(in_features, out_features) -> nn.Module``. Random layers
+        (dropout) draw from torch's global RNG, which the fit seeds from
+        ``random_state`` and restores after (such fits in threads run one
+        at a time). The encoder must emit
         ``2 * latent_dim`` values per sample: the posterior mean, then the
         log-variance.
     likelihood : {"gaussian", "bernoulli"}, default="gaussian"
