@@ -99,7 +99,9 @@ def seeded_modules(seed, build):
     draw from each other's seed.
     """
     with _GLOBAL_RNG_LOCK, torch.random.fork_rng(devices=[]):
-        torch.manual_seed(seed)  # restored on exit: library code leaves the global RNG as it was
+        # the CPU generator only (restored on exit); torch.manual_seed would also reseed, and
+        # leave reseeded, every CUDA generator
+        torch.default_generator.manual_seed(seed)
         return build()
 
 
@@ -162,7 +164,7 @@ def minibatch_starts(n, batch_size):
     """Where each of an epoch's minibatches starts. A last minibatch of one sample joins the
     one before it: batch-norm layers cannot train on a single row."""
     starts = list(range(0, n, batch_size))
-    if len(starts) > 1 and n - starts[-1] == 1:
+    if batch_size > 1 and len(starts) > 1 and n - starts[-1] == 1:
         starts.pop()
     return starts
 

@@ -12,7 +12,7 @@ from sklearn.utils._available_if import available_if
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted
 
-from ._base import BaseAutoencoder, evaluating
+from ._base import BaseAutoencoder, evaluating, minibatch_starts
 from .bandwidth import _trial_bandwidths
 from .density import (
     decoder_jacobian,
@@ -564,7 +564,9 @@ class GENAutoencoder(BaseAutoencoder):
         n, m = self._X_train.shape[0], self.n_kde_samples_
         rest = torch.zeros(0, dtype=torch.int64)
         if self._order is not None:  # within an epoch: the samples its minibatches have not reached
-            rest = self._order[(self._step - self._order_step) * min(self.batch_size, n) :]
+            starts = minibatch_starts(n, min(self.batch_size, n))
+            done = self._step - self._order_step
+            rest = self._order[starts[done] if done < len(starts) else n :]
         if rest.shape[0] < m:  # draw the next epoch's order now; that epoch will use it
             if self._next_order is None:
                 self._next_order = super()._epoch_order(n, self._order_generator)

@@ -19,7 +19,7 @@ from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import validate_data
 
 from .kde import KernelSums, kde_log_density_and_dh
-from .targets import make_target
+from .targets import Gaussian, GaussianMixture, StandardNormal, make_target
 from .utils._state import unfitted_on_error
 from .utils._torch import make_generator, resolve_device
 from .utils._validation import TARGET_CONSTRAINT, check_positive_int
@@ -202,8 +202,9 @@ class _BandwidthProblem:
         queries = torch.cat([z_e, z_t])  # (2 n_eval, l)
         self.log_pt = target.log_prob(queries)  # float64
         # Centred in float64 before the float32 cast, which would keep no digit of a
-        # unit distance for a target far from the origin.
-        ref = centres.mean(0)
+        # unit distance for a target far from the origin. On the target's own mean: 0 for
+        # the standard normal, where the centring then changes no bit.
+        ref = _target_mean(target, centres)
         self.sums = KernelSums((queries - ref).float(), (centres - ref).float(), storage=storage)
         self.l, self.m, self.n_eval = l, m, n_eval
         self.scale = float(centres.std(0).pow(2).mean().sqrt())
@@ -298,6 +299,19 @@ class _BandwidthProblem:
                 return h_new, None
             h = h_new
         return None, f"no convergence in {max_iter} steps"
+
+
+def _target_mean(target, samples):
+    """The target's mean (a mixture's weighted mean of its modes), else its samples' mean."""
+    if isinstance(target, StandardNormal):
+        return samples.new_zeros(samples.shape[1])
+    if isinstance(target, Gaussian):
+        mean = target.mean
+    elif isinstance(target, GaussianMixture):
+        mean = target.weights @ target.means
+    else:
+        return samples.mean(0)
+    return torch.as_tensor(mean, dtype=samples.dtype, device=samples.device)
 
 
 class NoBandwidthMaximumError(ValueError, RuntimeError):

@@ -8,7 +8,7 @@ from sklearn.utils import check_random_state
 
 from .kde import kde_entropy
 from .kde import whiten as _whiten
-from .utils._validation import check_bandwidth, check_samples
+from .utils._validation import check_bandwidth, check_distance_range, check_samples
 
 __all__ = ["EntropyScorer"]
 
@@ -71,7 +71,10 @@ class EntropyScorer:
         bandwidth = self._check_params()
         if not hasattr(estimator, "transform"):
             raise TypeError(f"EntropyScorer needs a transformer; {type(estimator).__name__} has no transform.")
-        Z = check_samples(estimator.transform(X), "estimator.transform(X)", min_samples=2)
+        name = "estimator.transform(X)"
+        Z = check_samples(estimator.transform(X), name, min_samples=2, distances=False)
+        # whitened in float64 (its covariance must not overflow), else scored in float32
+        check_distance_range(Z, name, torch.float64 if self.whiten else torch.float32)
         if self.max_samples is not None and Z.shape[0] > self.max_samples:
             rng = check_random_state(self.random_state)
             idx = np.sort(rng.choice(Z.shape[0], self.max_samples, replace=False))

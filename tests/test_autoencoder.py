@@ -439,6 +439,25 @@ def test_a_snapshot_set_smaller_than_the_data_holds_the_coming_minibatches(blobs
         assert torch.equal(seen, torch.arange(blobs.shape[0]))
 
 
+def test_the_snapshot_set_follows_a_merged_last_minibatch(blobs, monkeypatch):
+    """With n % batch_size == 1 the last minibatch has batch_size + 1 rows; the set of m rows then
+    misses at most the one row a window of k_b minibatches holds beyond m, and the next epoch's
+    minibatches are all in their sets (an offset of k * batch_size kept a row already trained on)."""
+    X = blobs[:289]  # eight minibatches of 32, then one of 33
+    missing = []
+    batch_lagged = GENAutoencoder._batch_lagged_codes
+
+    def record_lagged(self, batch_idx, slots):
+        missing.append(int((slots < 0).sum()))
+        return batch_lagged(self, batch_idx, slots)
+
+    monkeypatch.setattr(GENAutoencoder, "_batch_lagged_codes", record_lagged)
+    est = GENAutoencoder(**{**SMALL, "n_kde_samples": 32, "decoder_fraction": 0.0}).fit(X)
+    assert est.kde_refresh_every_ == 1 and len(missing) == 3 * 9  # a snapshot after every minibatch
+    per_epoch = [sum(missing[9 * e : 9 * (e + 1)]) for e in range(3)]
+    assert max(per_epoch) <= 1, missing
+
+
 def test_decoder_phase_freezes_the_encoder(blobs):
     """The last decoder_fraction of the epochs train the decoder alone: the codes are those of
     the joint phase, the reconstructions are not, and the penalty is not recorded."""

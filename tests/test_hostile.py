@@ -368,6 +368,11 @@ def test_a_dropout_encoder_fits_reproducibly_and_leaves_the_global_rng_alone(X):
 
 
 def test_batch_norm_modules_and_a_last_minibatch_of_one(X):
+    from skgen._base import minibatch_starts
+
+    assert minibatch_starts(65, 64) == [0] and minibatch_starts(129, 64) == [0, 64]  # 1 row joins
+    assert minibatch_starts(1, 64) == [0] and minibatch_starts(66, 64) == [0, 64]
+    assert minibatch_starts(40, 1) == list(range(40))  # batch_size=1: nothing to join
     # 65 rows in minibatches of 64: the last row joins the one before instead of failing inside torch
     GENAutoencoder(**{**SMALL, "batch_size": 64, "encoder": _batch_norm_encoder}).fit(X[:65])
     with pytest.raises(ValueError, match="batch_size=1 cannot train the batch-norm layers of the encoder"):

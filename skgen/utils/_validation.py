@@ -60,7 +60,7 @@ def check_distance_range(X, name="X", dtype=None):
     dimensions) they become ``inf`` and the estimate silently becomes NaN.
     """
     if isinstance(X, torch.Tensor):
-        if not X.numel():
+        if not X.numel() or not X.is_floating_point():
             return X
         biggest, dtype = float(X.detach().abs().max()), dtype or X.dtype
         limit = math.sqrt(torch.finfo(dtype).max / (4 * max(1, X.shape[-1])))
