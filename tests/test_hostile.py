@@ -390,38 +390,30 @@ def test_batch_norm_modules_and_a_last_minibatch_of_one(X):
     assert set(tracked.values()) == {4}, tracked  # 2 joint epochs of 2 minibatches (the third is decoder-only)
 
 
+class _LinearThen(torch.nn.Module):
+    """A linear layer followed by ``then``: custom modules that misbehave in one way each."""
+
+    def __init__(self, n_in, n_out, then):
+        super().__init__()
+        self.linear, self.then = torch.nn.Linear(n_in, n_out), then
+
+    def forward(self, x):
+        return self.then(self.linear(x))
+
+
 def test_custom_module_outputs_of_the_wrong_dtype_or_shape(X):
-    class Float64Out(torch.nn.Module):
-        def __init__(self):
-            super().__init__()
-            self.linear = torch.nn.Linear(5, 2)
-
-        def forward(self, x):
-            return self.linear(x).double()
-
     with pytest.raises(TypeError, match="encoder returns float64 output"):  # failed inside the decoder
-        GENAutoencoder(**{**SMALL, "encoder": Float64Out()}).fit(X)
-
-    class SqueezesOne(Float64Out):
-        def forward(self, x):
-            return self.linear(x).squeeze(0)
-
-    g = GENAutoencoder(**{**SMALL, "encoder": SqueezesOne()}).fit(X)
+        GENAutoencoder(**{**SMALL, "encoder": _LinearThen(5, 2, lambda out: out.double())}).fit(X)
+    g = GENAutoencoder(**{**SMALL, "encoder": _LinearThen(5, 2, lambda out: out.squeeze(0))}).fit(X)
     with pytest.raises(ValueError, match=r"returned output of shape \(2,\) for 1 sample"):  # was shape (2,)
         g.transform(X[:1])
 
 
 def test_a_decoder_vmap_cannot_batch_is_differentiated_row_by_row(X):
-    class Branches(torch.nn.Module):
-        def __init__(self):
-            super().__init__()
-            self.linear = torch.nn.Linear(2, 5)
+    def branch(out):  # control flow on a value
+        return out / 2 if float(out.detach().abs().max()) > 1e6 else out
 
-        def forward(self, z):
-            out = self.linear(z)
-            return out / 2 if float(out.detach().abs().max()) > 1e6 else out  # control flow on a value
-
-    branches, linear = Branches(), torch.nn.Linear(2, 5)
+    branches, linear = _LinearThen(2, 5, branch), torch.nn.Linear(2, 5)
     branches.linear.load_state_dict(linear.state_dict())  # the same map, which vmap can batch
     g = GENAutoencoder(**{**SMALL, "decoder": branches}).fit(X)
     plain = GENAutoencoder(**{**SMALL, "decoder": linear}).fit(X)
