@@ -227,6 +227,8 @@ class GENAutoencoder(BaseAutoencoder):
         it ranked worse (breast cancer, benign as inliers: AUROC 0.905 to
         0.832 standardised, 0.898 to 0.817 in [0, 1]).
     batch_size : int, default=64
+        Samples per minibatch. A last minibatch of one sample joins the one
+        before it (batch-norm layers cannot train on a single row).
     max_iter : int or "auto", default=100
         Epochs. ``"auto"`` trains 100 epochs or enough for 10000 minibatch
         updates, whichever is more (on 1257 samples: 500 epochs). The

@@ -64,6 +64,8 @@ class AdversarialAutoencoder(BaseAutoencoder):
         Squared error averaged over features (``"mean"``) or summed (``"sum"``),
         as for :class:`GENAutoencoder`.
     batch_size : int, default=64
+        Samples per minibatch. A last minibatch of one sample joins the one
+        before it (batch-norm layers cannot train on a single row).
     max_iter : int or "auto", default=100
         Epochs; ``"auto"``: 100, or enough for 10000 minibatch updates if
         that is more (as in GENAutoencoder, for comparisons on equal terms).

@@ -53,6 +53,8 @@ class VariationalAutoencoder(BaseAutoencoder):
         maximum-likelihood value, the mean squared reconstruction error of
         each minibatch (see Notes); a float fixes it. Ignored for Bernoulli.
     batch_size : int, default=64
+        Samples per minibatch. A last minibatch of one sample joins the one
+        before it (batch-norm layers cannot train on a single row).
     max_iter : int or "auto", default=100
         Epochs; ``"auto"``: 100, or enough for 10000 minibatch updates if
         that is more (as in GENAutoencoder, for comparisons on equal terms).
