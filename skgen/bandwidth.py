@@ -19,7 +19,7 @@ from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import validate_data
 
 from .kde import KernelSums, kde_log_density_and_dh
-from .targets import Gaussian, GaussianMixture, StandardNormal, make_target
+from .targets import Gaussian, GaussianMixture, make_target
 from .utils._state import unfitted_on_error
 from .utils._torch import make_generator, resolve_device
 from .utils._validation import TARGET_CONSTRAINT, check_positive_int
@@ -303,9 +303,7 @@ class _BandwidthProblem:
 
 def _target_mean(target, samples):
     """The target's mean (a mixture's weighted mean of its modes), else its samples' mean."""
-    if isinstance(target, StandardNormal):
-        return samples.new_zeros(samples.shape[1])
-    if isinstance(target, Gaussian):
+    if isinstance(target, Gaussian):  # a StandardNormal's is zeros: subtracting them changes no bit
         mean = target.mean
     elif isinstance(target, GaussianMixture):
         mean = target.weights @ target.means

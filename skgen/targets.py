@@ -17,12 +17,12 @@ Parameters are stored as float64 numpy arrays, so targets deep-copy, pickle and
 """
 
 import math
-from numbers import Integral
 
 import numpy as np
 import torch
 
 from .utils._constants import LOG_2PI as _LOG_2PI
+from .utils._validation import check_positive_int
 
 __all__ = [
     "component_cross_entropy",
@@ -133,15 +133,6 @@ def _check_scale(values, name):
         )
 
 
-def _check_n_samples(n_samples):
-    """Return ``n_samples`` as an int >= 0, refusing bools, non-integers and negative counts."""
-    if isinstance(n_samples, bool) or not isinstance(n_samples, Integral | np.integer):
-        raise TypeError(f"n_samples must be a non-negative integer, got {n_samples!r}.")
-    if n_samples < 0:
-        raise ValueError(f"n_samples must be a non-negative integer, got {n_samples!r}.")
-    return int(n_samples)
-
-
 def _as_cov(cov, dim, name):
     cov = np.asarray(cov, dtype=np.float64)
     if cov.ndim == 0:
@@ -225,7 +216,7 @@ class Gaussian(Target):
 
     def sample(self, n_samples, generator=None, *, dtype=torch.float64, device=None):
         """Draw ``n_samples`` points, shape ``(n_samples, latent_dim)``."""
-        n_samples = _check_n_samples(n_samples)
+        n_samples = check_positive_int(n_samples, "n_samples", allow_zero=True)
         device = _generator_device(generator, device)
         mean, chol, _ = self._cached(dtype, device)
         eps = torch.randn(n_samples, self.latent_dim, generator=generator, dtype=dtype, device=device)
@@ -287,7 +278,7 @@ class StandardNormal(Gaussian):
         return -0.5 * (z * z).sum(1) - 0.5 * self.latent_dim * _LOG_2PI
 
     def sample(self, n_samples, generator=None, *, dtype=torch.float64, device=None):
-        n_samples = _check_n_samples(n_samples)
+        n_samples = check_positive_int(n_samples, "n_samples", allow_zero=True)
         device = _generator_device(generator, device)
         return torch.randn(n_samples, self.latent_dim, generator=generator, dtype=dtype, device=device)
 
@@ -398,7 +389,7 @@ class GaussianMixture(Target):
 
     def sample(self, n_samples, generator=None, *, dtype=torch.float64, device=None, return_labels=False):
         """Draw ``n_samples`` points; with ``return_labels`` also their components."""
-        n_samples = _check_n_samples(n_samples)
+        n_samples = check_positive_int(n_samples, "n_samples", allow_zero=True)
         device = _generator_device(generator, device)
         means, chols, _, _, weights = self._cached(dtype, device)
         if n_samples == 0:  # torch.multinomial refuses to draw nothing

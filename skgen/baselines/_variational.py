@@ -37,9 +37,8 @@ class VariationalAutoencoder(BaseAutoencoder):
         ``f(in_features, out_features) -> nn.Module``. Random layers
         (dropout) draw from torch's global RNG, which the fit seeds from
         ``random_state`` and restores after (such fits in threads run one
-        at a time). The encoder must emit
-        ``2 * latent_dim`` values per sample: the posterior mean, then the
-        log-variance.
+        at a time). The encoder must emit ``2 * latent_dim`` values per
+        sample: the posterior mean, then the log-variance.
     likelihood : {"gaussian", "bernoulli"}, default="gaussian"
         The decoder's observation model. ``"gaussian"``: ``N(D(z), s2 I)``,
         see ``observation_variance``. ``"bernoulli"``: ``D(z)`` are logits of

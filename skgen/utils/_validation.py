@@ -79,12 +79,13 @@ def check_distance_range(X, name="X", dtype=None):
     return X
 
 
-def check_positive_int(value, name):
-    """Return ``value`` as an int, refusing bools, non-integers and values < 1."""
+def check_positive_int(value, name, *, allow_zero=False):
+    """Return ``value`` as an int, refusing bools, non-integers and values < 1 (< 0 with ``allow_zero``)."""
+    what = "a non-negative integer" if allow_zero else "a positive integer"
     if isinstance(value, bool) or not isinstance(value, Integral | np.integer):
-        raise TypeError(f"{name} must be a positive integer, got {value!r}.")
-    if value < 1:
-        raise ValueError(f"{name} must be a positive integer, got {value!r}.")
+        raise TypeError(f"{name} must be {what}, got {value!r}.")
+    if value < (0 if allow_zero else 1):
+        raise ValueError(f"{name} must be {what}, got {value!r}.")
     return int(value)
 
 
