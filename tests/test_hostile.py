@@ -437,7 +437,7 @@ def test_no_bandwidth_maximum_is_a_value_error():
 
 def test_low_level_functions_refuse_arguments_they_would_misread():
     from skgen.density import jacobian_log_det, residual_log_prob
-    from skgen.kde import jsd_loss, kde_subset, log_kde, rolling_refresh_rows
+    from skgen.kde import entropy_bandwidth, jsd_loss, kde_entropy, kde_subset, log_kde, rolling_refresh_rows
     from skgen.targets import StandardNormal as Normal
 
     gen = torch.Generator().manual_seed(0)
@@ -447,6 +447,8 @@ def test_low_level_functions_refuse_arguments_they_would_misread():
         (lambda: rolling_refresh_rows(10, 0, 0), "positive integer"),  # ZeroDivisionError
         (lambda: jacobian_log_det(torch.zeros(3, 5, 2), floor=-1.0), "floor"),  # acted as floor=1
         (lambda: log_kde(torch.zeros(3, 2), torch.randn(4, 2), 0.5, chunk_size=0), "chunk_size"),  # read as 1
+        (lambda: kde_entropy(torch.randn(6, 2, generator=gen), chunk_size=-5), "chunk_size"),  # read as 1
+        (lambda: entropy_bandwidth(torch.randn(6, 2, generator=gen), chunk_size=2.5), "chunk_size"),  # read as 2
         (lambda: jsd_loss(torch.zeros(3, 2), torch.randn(4, 2), Normal(2), 0.5, log_floor=float("nan")), "NaN"),
         (
             lambda: residual_log_prob(
