@@ -71,8 +71,8 @@ def jsd_bandwidth(
     n_trials : int, default=10
         Independent repetitions averaged.
     method : {"root", "fixed_point"}, default="root"
-        ``"root"`` brackets the sign change of dJSD/dh and refines it with
-        Brent's method. ``"fixed_point"`` iterates the rearranged stationarity
+        ``"root"`` traps the sign change of dJSD/dh and refines it by Newton
+        steps, bisecting whenever a step would leave the trap. ``"fixed_point"`` iterates the rearranged stationarity
         condition of supplement eq. 3. That update is not a contraction by
         construction: its denominator ``l (E'[1-r] - E''[r])`` vanishes as the
         KDE approaches the target. A trial whose iteration leaves the positive

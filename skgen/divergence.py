@@ -43,8 +43,8 @@ class KDEJensenShannon(BaseEstimator):
         How the KDE densities become a divergence (:func:`~skgen.kde.kde_jsd`'s
         ``form``). ``"plug_in"`` is eq. 2 as written; its terms are unbounded
         below, so for data far wider than the bandwidth it falls and can go
-        far below 0 (fitted on ``N(0, I_2)``, ``score(100 Z)`` was above
-        ``score(Z)`` and ``score(1000 Z)`` was +27), and a grid search would
+        far below 0 (fitted on ``N(0, I_2)``, ``score(10 Z)`` was -0.59,
+        ``score(100 Z)`` above it and ``score(1000 Z)`` +27), and a grid search would
         prefer the worst codes. ``"bounded"`` writes the same divergence as
         one expectation over the mixture of both distributions; every term is
         in ``[0, log 2]`` and the estimate rises with the distance in those
@@ -78,19 +78,20 @@ class KDEJensenShannon(BaseEstimator):
     p_t)`` and ``H_b`` the binary entropy: the JSD as an expectation over
     ``M = (p_e + p_t) / 2``, whose samples are the union of the two sets. Its
     price is a bias that is never negative: at a perfect match it reads a
-    little above 0 (about +0.003 for 1000 samples in 2-D, where the plug-in
-    reads -0.006). What follows holds for both estimates.
+    little above 0 (about +0.004 for 1000 samples in 2-D, where the plug-in
+    reads about -0.003). It lies in ``[0, log 2]`` (clamped there against
+    rounding only).
 
-    The estimate is built on a KDE and is biased. The KDE is the data smoothed by
-    the kernel, so even data drawn from the target is seen as slightly
-    different from it; the KDE evaluated at held-out points is noisy and, by
-    Jensen's inequality, its logarithm is biased downward. Both effects shrink
-    as ``m`` grows. On identical distributions the estimate is near zero and
-    can dip slightly below it; it is not clipped, so that differences between
-    estimates (what drives a GEN, and what a grid search compares) stay
-    unbiased by the clipping (the bounded estimate needs no clipping). It
-    never exceeds ``log 2``. The user guide
-    reports the bias against a Monte Carlo ground truth.
+    Both estimates are built on a KDE and are biased. The KDE is the data
+    smoothed by the kernel, so even data drawn from the target is seen as
+    slightly different from it; the KDE evaluated at held-out points is noisy
+    and, by Jensen's inequality, its logarithm is biased downward. Both
+    effects shrink as ``m`` grows. On identical distributions the plug-in
+    estimate is near zero and can dip slightly below it; it is not clipped,
+    so that differences between estimates (what drives a GEN, and what a grid
+    search compares) stay unbiased by the clipping. Neither exceeds
+    ``log 2``. The user guide reports the bias against a Monte Carlo ground
+    truth.
 
     Examples
     --------

@@ -139,8 +139,9 @@ class DiscriminatorJensenShannon(TorchModulesMixin, BaseEstimator):
     at zero, so before training it predicts 1/2 everywhere, with a held-out
     cross-entropy of exactly ``log 2``; this chance classifier is one of the
     candidates early stopping chooses from. The estimate is therefore never
-    negative: it is clipped at 0, by selection rather than by ``max``, unlike
-    :class:`KDEJensenShannon`'s. On identical distributions it is 0 or a
+    negative: it is clipped at 0, by selection rather than by ``max`` (as
+    :class:`~skgen.KDEJensenShannon`'s default bounded estimate is never
+    negative, by its form). On identical distributions it is 0 or a
     little above, within the noise of the held-out loss (about
     ``0.5 / sqrt(n_held_out)``). Its quality depends on the classifier's
     capacity, training and sample size, which is the paper's point: at
