@@ -122,7 +122,7 @@ class GENAutoencoder(BaseAutoencoder):
         uncentred input are several times smaller than on standardised data,
         and 100 epochs of the penalty may not spread them: in the robustness
         benchmark ``"global"`` brought the entropy gap on digits and breast
-        cancer data in [0, 1] from up to 0.95 nats to at most 0.11 (held-out
+        cancer data in [0, 1] from up to 0.97 nats to at most 0.11 (held-out
         reconstruction: breast cancer up to 30 % better, digits up to 15 %
         worse), and the plain autoencoder (``jsd_weight=0``) fits its
         training data 1.4-3x better with it (its held-out error is
@@ -141,7 +141,7 @@ class GENAutoencoder(BaseAutoencoder):
         image sets a smaller weight keeps the codes Gaussian for less (MNIST,
         10000 or 60000 images, 100 epochs: 0.4 left an entropy gap of at most
         0.10 nats at 1.11-1.15x the plain autoencoder's training
-        reconstruction, 1.0 costs 1.21-1.28x), while small data sets need the
+        reconstruction, 1.0 costs 1.22-1.28x), while small data sets need the
         default (digits: 0.4 leaves a gap of 0.46 nats).
     n_kde_samples : int, default=10000
         ``m``, capped at the number of training samples (``n_kde_samples_``).
@@ -238,7 +238,7 @@ class GENAutoencoder(BaseAutoencoder):
         updates: -0.06). The longer training costs held-out reconstruction
         there (1.5-4.5x the plain autoencoder's against 1.1-1.8x) and
         novelty ranking, which is why it is not the default
-        (benchmarks/RESULTS.md, section 6.1).
+        (benchmarks/RESULTS.md, section 6.1a).
     learning_rate : float, default=1e-3
         Adam's step size, for the encoder and the decoder.
     beta1 : float, default=0.9
@@ -319,6 +319,10 @@ class GENAutoencoder(BaseAutoencoder):
         The means are over the epoch's minibatches.
     n_iter_ : int
         Epochs run, both phases.
+    classes_ : ndarray of shape (n_components,)
+        With a mixture target fitted with labels (``fit(X, y)``): the class
+        labels, sorted; the k-th is mapped to the k-th component, and
+        ``predict`` returns them. Absent otherwise.
     device_ : torch.device
     n_features_in_ : int
     feature_names_in_ : ndarray of shape (`n_features_in_`,)

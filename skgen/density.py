@@ -121,7 +121,9 @@ def fit_signal_scale(X_hat, *, min_scale=1e-3, X=None, min_reference=1e-6):
 
 
 def signal_scale(X_hat, reference, floor):
-    """Per-sample variance factor ``max(mean(x_hat^2) / reference, floor)``; see :func:`fit_signal_scale`.
+    """Per-sample variance factor ``max(mean(x_hat^2) / reference, floor)``.
+
+    See :func:`~skgen.density.fit_signal_scale`.
 
     Parameters
     ----------
@@ -195,7 +197,7 @@ def _checked_scale(scale):
 
 
 def residual_log_prob(R, params, *, scale=None):
-    """Log density of residuals ``R`` under :func:`fit_residual_gaussian`'s law.
+    """Log density of residuals ``R`` under :func:`~skgen.density.fit_residual_gaussian`'s law.
 
     Uses the Woodbury identity, so the cost is ``O(n d k)`` and no ``d x d``
     matrix is formed. With ``scale``, the covariance of row ``i`` is

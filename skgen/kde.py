@@ -512,9 +512,26 @@ def kde_jsd_grad_bandwidth(centres, target, bandwidth, *, target_samples, querie
 
     which is the paper's supplement eq. 2 (halved, as :func:`kde_jsd` is).
 
+    Parameters
+    ----------
+    centres : torch.Tensor of shape (m, l)
+        Samples of the encoded distribution; the KDE ``p_e`` is built on them.
+    target : Target
+        The target distribution ``p_t``.
+    bandwidth : float
+        Kernel width ``h`` at which the derivative is taken.
+    target_samples : torch.Tensor of shape (n_t, l)
+        The samples ``z''`` from the target.
+    queries : torch.Tensor of shape (n_e, l), default=None
+        The samples ``z'`` from ``p_e``; ``None`` uses the centres with
+        leave-one-out, as :func:`kde_jsd` does.
+    chunk_size : int, default=None
+        Query rows evaluated at once; ``None`` chooses from ``m``.
+
     Returns
     -------
     grad : float
+        ``dJSD/dh`` of the plug-in estimate (``form="plug_in"``).
     """
     h = check_bandwidth(bandwidth)
     loo = queries is None
@@ -663,6 +680,18 @@ def whiten(Z, *, eps=1e-10):
 
     Uses the symmetric (ZCA) whitening ``(Z - mean) C^{-1/2}``; the isotropic
     kernel makes the entropy estimate invariant to the choice of rotation.
+
+    Parameters
+    ----------
+    Z : torch.Tensor of shape (n, l)
+    eps : float, default=1e-10
+        A covariance eigenvalue at most ``eps`` times the largest counts as
+        zero.
+
+    Returns
+    -------
+    Z_white : torch.Tensor of shape (n, l)
+        Same dtype as ``Z``.
 
     Raises
     ------

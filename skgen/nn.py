@@ -68,7 +68,23 @@ class Affine(nn.Module):
 
 
 def check_layer_sizes(hidden_layer_sizes):
-    """``hidden_layer_sizes`` as a tuple of ints: one int, or a 1-D sequence or array of positive ints."""
+    """``hidden_layer_sizes`` as a tuple of ints: one int, or a 1-D sequence or array of positive ints.
+
+    Parameters
+    ----------
+    hidden_layer_sizes : int, sequence of int or 1-D ndarray of int
+        The widths, each a positive integer (bools and floats are refused,
+        not truncated).
+
+    Returns
+    -------
+    sizes : tuple of int
+
+    Raises
+    ------
+    ValueError
+        When a width is not a positive integer.
+    """
     sizes = hidden_layer_sizes
     if isinstance(sizes, Integral) and not isinstance(sizes, bool):
         sizes = (sizes,)
@@ -122,8 +138,8 @@ def make_mlp(in_features, out_features, hidden_layer_sizes=(512, 256), activatio
 def make_discriminator(in_features, hidden_layer_sizes=(512, 256), activation="relu"):
     """A binary classifier ``in -> hidden... -> 1`` returning logits of shape ``(n,)``.
 
-    The adversary of :class:`~skgen.AdversarialAutoencoder` and the classifier
-    of :class:`~skgen.DiscriminatorJensenShannon`: an MLP (see
+    The adversary of :class:`~skgen.baselines.AdversarialAutoencoder` and the classifier
+    of :class:`~skgen.baselines.DiscriminatorJensenShannon`: an MLP (see
     :func:`make_mlp`) whose single linear output is flattened, so that
     ``torch.nn.functional.binary_cross_entropy_with_logits`` applies directly.
 
@@ -153,6 +169,25 @@ def build_module(spec, in_features, out_features, name):
     ``spec`` is an ``nn.Module`` (deep-copied, so that refitting starts from
     the same initial weights and the estimator's parameter is never mutated)
     or a callable ``spec(in_features, out_features) -> nn.Module``.
+
+    Parameters
+    ----------
+    spec : torch.nn.Module or callable
+        The user's parameter (``None`` is resolved to the default MLP by the
+        caller).
+    in_features, out_features : int
+        The widths passed to a callable ``spec``.
+    name : str
+        ``"encoder"`` or ``"decoder"``, for the error messages.
+
+    Returns
+    -------
+    module : torch.nn.Module
+
+    Raises
+    ------
+    TypeError
+        When ``spec`` is neither, or the callable returns no module.
     """
     if isinstance(spec, nn.Module):
         return copy.deepcopy(spec)
@@ -176,6 +211,26 @@ def check_output_width(module, sample, expected, name, output_dtypes=(torch.floa
     runs in evaluation mode (restored after), so that it neither updates
     batch-norm statistics nor draws dropout noise; its output's dtype must
     be one of ``output_dtypes``.
+
+    Parameters
+    ----------
+    module : torch.nn.Module
+    sample : torch.Tensor of shape (n, in_features)
+        A few rows of the module's input.
+    expected : int
+        The output width the module must have.
+    name : str
+        How the messages call the module (``"encoder"``, ``"decoder"``).
+    output_dtypes : tuple of torch.dtype, default=(torch.float32, torch.float64)
+        The output dtypes accepted.
+
+    Raises
+    ------
+    TypeError
+        When the module's parameters are not in ``sample``'s dtype.
+    ValueError
+        When the module cannot take ``sample`` or its output has another
+        shape or dtype.
     """
     dtypes = sorted({str(p.dtype) for p in module.parameters() if p.dtype != sample.dtype})
     if dtypes:

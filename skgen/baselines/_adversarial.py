@@ -21,7 +21,7 @@ from ._losses import discriminator_loss, generator_loss
 class AdversarialAutoencoder(BaseAutoencoder):
     """Adversarial autoencoder (Makhzani et al., 2016), trained like a GEN.
 
-    The encoder ``E`` and decoder ``D`` of :class:`GENAutoencoder` and its
+    The encoder ``E`` and decoder ``D`` of :class:`~skgen.GENAutoencoder` and its
     training loop; the KDE Jensen-Shannon term is replaced by an adversary: a
     discriminator MLP that, after every minibatch, takes one Adam step of its
     own to tell target samples from the (detached) codes of that minibatch,
@@ -62,7 +62,7 @@ class AdversarialAutoencoder(BaseAutoencoder):
         Its Adam uses ``beta1`` as well.
     reconstruction : {"mean", "sum"}, default="mean"
         Squared error averaged over features (``"mean"``) or summed (``"sum"``),
-        as for :class:`GENAutoencoder`.
+        as for :class:`~skgen.GENAutoencoder`.
     batch_size : int, default=64
         Samples per minibatch. A last minibatch of one sample joins the one
         before it (batch-norm layers cannot train on a single row).
@@ -107,7 +107,7 @@ class AdversarialAutoencoder(BaseAutoencoder):
 
     See Also
     --------
-    GENAutoencoder : The same autoencoder with the KDE Jensen-Shannon penalty.
+    skgen.GENAutoencoder : The same autoencoder with the KDE Jensen-Shannon penalty.
     VariationalAutoencoder : The variational baseline.
 
     Notes

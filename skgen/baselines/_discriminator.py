@@ -65,7 +65,7 @@ class DiscriminatorJensenShannon(TorchModulesMixin, BaseEstimator):
     expected cross-entropy any classifier reaches is ``log 2 - JSD``
     (Goodfellow et al., 2014), so ``divergence_ = log 2 - BCE`` in nats. This
     is the neural-network adversary the paper compares the KDE estimate
-    (:class:`KDEJensenShannon`) with in Figure 1.
+    (:class:`~skgen.KDEJensenShannon`) with in Figure 1.
 
     Parameters
     ----------
@@ -127,7 +127,7 @@ class DiscriminatorJensenShannon(TorchModulesMixin, BaseEstimator):
 
     See Also
     --------
-    KDEJensenShannon : The KDE estimate the paper proposes instead.
+    skgen.KDEJensenShannon : The KDE estimate the paper proposes instead.
     skgen.baselines.discriminator_loss : The cross-entropy the classifier minimises.
 
     Notes

@@ -16,6 +16,15 @@ def kl_standard_normal(mean, log_var):
 
     The closed form ``1/2 sum_j (mean_j^2 + exp(log_var_j) - 1 - log_var_j)``
     (Kingma and Welling, 2014, appendix B).
+
+    Parameters
+    ----------
+    mean, log_var : torch.Tensor of shape (n, l)
+        The encoder's Gaussian per sample: its mean and log variance.
+
+    Returns
+    -------
+    kl : torch.Tensor of shape (n,)
     """
     return 0.5 * (mean.pow(2) + log_var.exp() - 1.0 - log_var).sum(1)
 
@@ -28,6 +37,17 @@ def gaussian_nll(x, x_hat, variance="auto"):
     squared error of the batch (floored at 1e-6), treated as a constant for the
     gradient: at the optimum the derivative in ``s2`` vanishes, so this is the
     gradient of the minimised loss ``1/2 log(2 pi e MSE)``.
+
+    Parameters
+    ----------
+    x, x_hat : torch.Tensor of shape (n, d)
+        The data and its reconstruction (the Gaussian's mean).
+    variance : float or "auto", default="auto"
+        The observation variance ``s2``.
+
+    Returns
+    -------
+    nll : torch.Tensor, 0-d
     """
     mse = (x - x_hat).pow(2).mean()
     if isinstance(variance, str) and variance == "auto":
@@ -41,6 +61,17 @@ def bernoulli_nll(x, logits):
     """Negative log-likelihood of ``x`` in [0, 1] under ``Bernoulli(sigmoid(logits))``, per feature (0-d).
 
     The binary cross-entropy with logits, averaged over samples and features.
+
+    Parameters
+    ----------
+    x : torch.Tensor of shape (n, d)
+        The data, in [0, 1].
+    logits : torch.Tensor of shape (n, d)
+        The decoder's output, the Bernoulli means' logits.
+
+    Returns
+    -------
+    nll : torch.Tensor, 0-d
     """
     return F.binary_cross_entropy_with_logits(logits, x)
 
@@ -51,6 +82,17 @@ def discriminator_loss(logits_target, logits_codes):
     ``1/2 (-mean log D(z_t) - mean log(1 - D(z)))`` with ``D = sigmoid(logits)``:
     equal weight to both classes, so that its minimum over all classifiers is
     ``log 2 - JSD`` (Goodfellow et al., 2014).
+
+    Parameters
+    ----------
+    logits_target : torch.Tensor of shape (n_t, 1)
+        The adversary's logits on samples of the target.
+    logits_codes : torch.Tensor of shape (n, 1)
+        Its logits on the encoder's codes.
+
+    Returns
+    -------
+    loss : torch.Tensor, 0-d
     """
     ones = torch.ones_like(logits_target)
     zeros = torch.zeros_like(logits_codes)
@@ -66,5 +108,14 @@ def generator_loss(logits_codes):
     Minimised when the adversary takes the codes for target samples; unlike
     the saturating ``mean log(1 - D(E(x)))`` its gradient does not vanish
     while the adversary wins.
+
+    Parameters
+    ----------
+    logits_codes : torch.Tensor of shape (n, 1)
+        The adversary's logits on the encoder's codes.
+
+    Returns
+    -------
+    loss : torch.Tensor, 0-d
     """
     return F.binary_cross_entropy_with_logits(logits_codes, torch.ones_like(logits_codes))

@@ -18,7 +18,7 @@ from ._losses import bernoulli_nll, gaussian_nll, kl_standard_normal
 class VariationalAutoencoder(BaseAutoencoder):
     """Variational autoencoder (Kingma and Welling, 2014), trained like a GEN.
 
-    The encoder of :class:`GENAutoencoder` with ``2 * latent_dim`` outputs,
+    The encoder of :class:`~skgen.GENAutoencoder` with ``2 * latent_dim`` outputs,
     the mean and log-variance of a diagonal Gaussian posterior ``q(z|x)``; the
     decoder sees a reparameterised sample ``z = mean + exp(log_var / 2) * eps``
     in training, and the loss is the negative evidence lower bound (ELBO)
@@ -91,7 +91,7 @@ class VariationalAutoencoder(BaseAutoencoder):
 
     See Also
     --------
-    GENAutoencoder : The same autoencoder with the KDE Jensen-Shannon penalty.
+    skgen.GENAutoencoder : The same autoencoder with the KDE Jensen-Shannon penalty.
     AdversarialAutoencoder : The adversarial baseline.
 
     Notes
