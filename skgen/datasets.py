@@ -13,8 +13,9 @@ import io
 import math
 import os
 import struct
+import warnings
 import zlib
-from numbers import Integral
+from numbers import Integral, Real
 
 import numpy as np
 
@@ -61,7 +62,7 @@ def read_idx(path):
         if isinstance(exc, FileNotFoundError | PermissionError | IsADirectoryError):
             raise
         raise ValueError(f"{path} could not be read as a (gzipped) IDX file: {exc}") from exc
-    expected = int(np.prod(shape)) * dtype.itemsize
+    expected = math.prod(shape) * dtype.itemsize  # Python ints: no overflow for absurd headers
     if len(data) != expected:
         raise ValueError(f"{path} holds {len(data)} data bytes but its header {shape} needs {expected}.")
     return np.frombuffer(data, dtype=dtype).reshape(shape).astype(dtype.newbyteorder("="))
@@ -109,7 +110,7 @@ def make_curve(n_samples=1000, *, region="data", noise=0.02, random_state=None):
         raise ValueError(f"n_samples must be a positive integer, got {n_samples!r}.")
     if region not in _CURVE_REGIONS:
         raise ValueError(f"region must be one of {_CURVE_REGIONS}, got {region!r}.")
-    if not (isinstance(noise, (int, float)) and math.isfinite(noise) and noise >= 0):
+    if not (isinstance(noise, Real) and not isinstance(noise, bool) and math.isfinite(noise) and noise >= 0):
         raise ValueError(f"noise must be a finite number >= 0, got {noise!r}.")
     rng = check_random_state(random_state)
     if region == "data":
@@ -186,6 +187,9 @@ def load_table(path):
     path : str
         A ``.npy`` file holding a 2-D numeric array (or a 3-D stack of images,
         flattened to rows) or a ``.csv`` file, with or without a header row.
+        The first line is a header when none of its fields is a number; a
+        first line of numbers that reads ``0, 1, ..., d - 1`` (pandas's
+        default column names) is read as data with a warning.
 
     Returns
     -------
@@ -212,7 +216,7 @@ def load_table(path):
         X, image_shape, where = _read_npy(path), None, None
         if X.ndim == 3:
             image_shape = X.shape[1:]
-            X = X.reshape(X.shape[0], -1)
+            X = X.reshape(X.shape[0], math.prod(image_shape))  # also for an empty stack
     elif ext == ".csv":
         X, where = _read_csv(path)
         image_shape = None
@@ -281,8 +285,16 @@ def _read_csv(path):
     if not rows:
         raise ValueError(f"{path!r} is empty")
     header = None
-    if not all(_is_number(field) for field in rows[0]):
+    if not any(_is_number(field) for field in rows[0]):  # a row with a number or an empty cell is data
         header, rows, lines = rows[0], rows[1:], lines[1:]
+    elif len(rows[0]) >= 3 and [field.strip() for field in rows[0]] == [str(i) for i in range(len(rows[0]))]:
+        warnings.warn(
+            f"the first line of {path!r} reads 0, 1, ..., {len(rows[0]) - 1}, like pandas's default column names, "
+            "and was read as a row of data; if it is a header, write the file without it (index=False, "
+            "header=False).",
+            UserWarning,
+            stacklevel=3,
+        )
     width = len(header) if header is not None else len(rows[0]) if rows else 0
     X = np.empty((len(rows), width))
     for r, (fields, line) in enumerate(zip(rows, lines)):

@@ -126,6 +126,19 @@ def test_load_table_formats(tmp_path):
         load_table(str(tmp_path / "ragged.csv"))
 
 
+def test_load_table_header_guess(tmp_path):
+    rows = "4,5,6\n7,8,9\n"
+    for header, n_rows in [("a,b,c\n", 2), (",b,c\n", 2), ("", 2)]:  # names (an index column's empty one)
+        assert load_table(_write(tmp_path, "t.csv", header + rows))[0].shape == (n_rows, 3)
+    with pytest.warns(UserWarning, match="pandas's default column names"):  # was read silently as a sample
+        X, _ = load_table(_write(tmp_path, "t.csv", "0,1,2\n" + rows))
+    assert X.shape == (3, 3)
+    with pytest.raises(ValueError, match="not numeric: line 1, column 1 holds 'id'"):  # mixed: data, refused
+        load_table(_write(tmp_path, "t.csv", "id,1,2\n" + rows))
+    with pytest.raises(ValueError, match="has 0 rows"):  # was numpy's "cannot reshape array of size 0"
+        load_table(_write(tmp_path, "t.npy", np.zeros((0, 4, 4))))
+
+
 def _write(tmp_path, name, content):
     path = tmp_path / name
     if isinstance(content, np.ndarray):
@@ -161,6 +174,14 @@ BAD_INPUT = {
         "too large to standardise",
     ),
     "thread count": (lambda p: ["--threads", "99999999999"], "at most 4096 threads"),
+    "beyond float32 unscaled": (  # blamed --latent-dim and advised a Pipeline
+        lambda p: ["--data", _write(p, "t.npy", _table(d=3) * 1e200), "--latent-dim", "2", "--scale", "none"],
+        "--scale none: the data hold values up to",
+    ),
+    "empty cell on the first line": (  # the line was taken for a header and dropped
+        lambda p: ["--data", _write(p, "t.csv", "1,,3\n" + "4,5,6\n" * 30)],
+        "(first at line 1)",
+    ),
     "bandwidth h >= 1": (
         lambda p: ["--data", _write(p, "t.npy", _table(n=20, d=20)), "--latent-dim", "16"],
         "cannot train with --latent-dim 16 on 20 samples",

@@ -191,6 +191,7 @@ def _choose_threads(requested, default):
 # -- the run ------------------------------------------------------------------
 def _run(args):
     from ..utils._torch import resolve_device
+    from ..utils._validation import check_float32_range
 
     try:
         device = resolve_device(args.device)
@@ -207,6 +208,14 @@ def _run(args):
     _check_shapes(X, data, args.latent_dim)
     out_dir = _prepare_out(out)  # before training, so that an unusable folder fails fast
     scaler, scale_text = _make_scaler(cfg["scale"], X)
+    if cfg["scale"] == "none":
+        try:
+            check_float32_range(X)
+        except ValueError:
+            raise DemoError(
+                f"--scale none: the data hold values up to {np.abs(X).max():.3g}, beyond the float32 range (about "
+                "3.4e38) the networks compute in; use --scale standard or --scale minmax."
+            ) from None
     data.scale, data.scale_text = cfg["scale"], scale_text
 
     _say(f"{PROG}: GENAutoencoder on {data.name}")
@@ -241,8 +250,11 @@ def _run(args):
     except FloatingPointError as exc:
         _error(f"training failed: {exc}")
         return 1
-    except ValueError as exc:  # e.g. a bandwidth h >= 1 for this latent_dim and m
-        raise DemoError(f"cannot train with --latent-dim {args.latent_dim} on {X.shape[0]} samples: {exc}") from None
+    except ValueError as exc:
+        if "bandwidth" in str(exc):  # h >= 1, or no maximum, for this latent_dim and m
+            what = f"--latent-dim {args.latent_dim} on {X.shape[0]} samples"
+            raise DemoError(f"cannot train with {what}: {exc}") from None
+        raise DemoError(f"cannot train on {data.name}: {exc}") from None
     fit_seconds = time.perf_counter() - t0
     gen = pipe[-1]
     _say(
