@@ -479,6 +479,13 @@ class BaseAutoencoder(TorchModulesMixin, ClassNamePrefixFeaturesOutMixin, Transf
             X_hat = self._decoded_data(self._decode_tensor(self._encode_tensor(Xs)))
         return float((Xs - X_hat).double().pow(2).mean())
 
+    def _divergence_advice(self, penalty_failed):
+        """What the divergence messages suggest; ``penalty_failed``: the penalty alone is not finite."""
+        return (
+            "Try a smaller learning_rate, standardising the data (e.g. StandardScaler in a Pipeline), or a "
+            "smaller penalty weight."
+        )
+
     def _check_not_diverged(self, X_train, initial_error):
         """Refuse a model the optimiser threw away after the last loss check.
 
@@ -506,9 +513,8 @@ class BaseAutoencoder(TorchModulesMixin, ClassNamePrefixFeaturesOutMixin, Transf
                 "untrained network"
             )
             raise FloatingPointError(
-                f"training diverged: after {self.n_iter_} epoch(s) the model has {what}. Try a smaller "
-                "learning_rate, standardising the data (e.g. StandardScaler in a Pipeline), or a smaller "
-                "penalty weight."
+                f"training diverged: after {self.n_iter_} epoch(s) the model has {what}. "
+                + self._divergence_advice(False)
             )
 
     def _epoch(self, X_train, gen, optimizer, batch, keys, name, joint, bar):
@@ -531,10 +537,11 @@ class BaseAutoencoder(TorchModulesMixin, ClassNamePrefixFeaturesOutMixin, Transf
             loss = recon if penalty is None else recon + penalty
             loss_value = loss.item()  # one host sync per minibatch for the check and history_
             if not math.isfinite(loss_value):
+                penalty_failed = penalty is not None and math.isfinite(recon.item())
                 raise FloatingPointError(
                     f"the training loss became {loss_value} in epoch {self.n_iter_ + 1} (minibatch starting "
-                    f"at {start}). Try a smaller learning_rate, standardising the data (e.g. StandardScaler "
-                    "in a Pipeline), or a smaller penalty weight."
+                    f"at {start}{f', in its {name} term' if penalty_failed else ''}). "
+                    + self._divergence_advice(penalty_failed)
                 )
             optimizer.zero_grad(set_to_none=True)
             loss.backward()

@@ -811,7 +811,8 @@ class GENAutoencoder(BaseAutoencoder):
             scale = None
             if self.signal_reference_ is not None:
                 scale = signal_scale(x_hat, self.signal_reference_, self.signal_floor_)
-            parts["off_manifold"].append(to_numpy(residual_log_prob(x - x_hat, params, scale=scale)))
+            residual = x.double() - x_hat.double()  # float32 overflows for data near its range
+            parts["off_manifold"].append(to_numpy(residual_log_prob(residual, params, scale=scale)))
         return {key: np.concatenate(val).astype(X.dtype, copy=False) for key, val in parts.items()}
 
     def score(self, X, y=None):

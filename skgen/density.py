@@ -215,8 +215,12 @@ def residual_log_prob(R, params, *, scale=None):
     Returns
     -------
     log_prob : torch.Tensor of shape (n,), float64
+        ``-inf`` for a row with an infinite or NaN residual (a decoder
+        output that overflowed): no density there.
     """
     R = R.double()
+    finite = torch.isfinite(R).all(1)
+    R = torch.where(finite.unsqueeze(1), R, torch.zeros_like(R))
     d = R.shape[1]
     log_scale = 0.0
     if scale is not None:
@@ -232,4 +236,5 @@ def residual_log_prob(R, params, *, scale=None):
         proj = R @ params["components"].T  # (n, k)
         maha = maha - (proj.pow(2) * ((lam - s2) / lam)).sum(1)
         log_det = log_det + float(torch.log(lam / s2).sum())
-    return -0.5 * maha / s2 - 0.5 * log_det - 0.5 * d * _LOG_2PI - log_scale
+    log_prob = -0.5 * maha / s2 - 0.5 * log_det - 0.5 * d * _LOG_2PI - log_scale
+    return log_prob.masked_fill(~finite, -math.inf)

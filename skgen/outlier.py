@@ -162,8 +162,23 @@ class DensityOutlierDetector(OutlierMixin, MetaEstimatorMixin, BaseEstimator):
         Returns
         -------
         decision : ndarray of shape (n_samples,)
+
+        Raises
+        ------
+        ValueError
+            When the estimator's score of a sample is NaN: it could not
+            score it (typically arithmetic overflow far from the data), and
+            a NaN is neither above nor below the threshold.
         """
-        return self.score_samples(X) - self.offset_
+        scores = self.score_samples(X)
+        nan = np.flatnonzero(np.isnan(scores))
+        if nan.size:
+            raise ValueError(
+                f"{type(self.estimator_).__name__}.score_samples returned NaN for {nan.size} of {scores.size} "
+                f"sample(s) (the first at row {nan[0]}), so they cannot be labelled; such rows usually hold values "
+                "so large that the density model's arithmetic overflows: check them, or rescale the data."
+            )
+        return scores - self.offset_
 
     def predict(self, X):
         """+1 for inliers, -1 for outliers (``decision_function < 0``).

@@ -463,12 +463,48 @@ def make_target(target, latent_dim):
         if hasattr(target, "covariance_type") and hasattr(target, "n_components"):
             target = GaussianMixture.from_sklearn(target)
         elif hasattr(target, "log_prob") and hasattr(target, "sample"):
-            return _check_dim(target, latent_dim)
+            return _check_duck_target(target, latent_dim)
         else:
             raise TypeError(
                 "target must be 'normal', a skgen.targets.Target or a fitted "
                 f"sklearn.mixture.GaussianMixture, got {type(target).__name__}."
             )
+    return _check_dim(target, latent_dim)
+
+
+_TARGET_PROTOCOL = (
+    "sample(n_samples, generator, *, dtype, device) -> tensor of shape (n_samples, latent_dim) and "
+    "log_prob(z) -> tensor of shape (n,)"
+)
+
+
+def _check_duck_target(target, latent_dim):
+    """A target that is not a :class:`Target`, tried once on two samples before training relies on it."""
+    if isinstance(target, torch.distributions.Distribution):
+        raise TypeError(
+            f"target is a torch.distributions.{type(target).__name__}, which cannot draw from the torch.Generator "
+            "that makes fits reproducible; use skgen.StandardNormal, skgen.Gaussian(mean, covariance) or "
+            f"skgen.GaussianMixture, or an object with {_TARGET_PROTOCOL}."
+        )
+    try:
+        z = target.sample(2, torch.Generator().manual_seed(0), dtype=torch.float64, device=torch.device("cpu"))
+        log_p = target.log_prob(z)
+    except TypeError as exc:
+        raise TypeError(
+            f"the target ({type(target).__name__}) must implement {_TARGET_PROTOCOL}, as skgen.targets.Target "
+            f"does; calling it failed: {exc}"
+        ) from exc
+    if not isinstance(z, torch.Tensor) or z.ndim != 2 or z.shape[0] != 2:
+        shape = tuple(z.shape) if isinstance(z, torch.Tensor) else type(z).__name__
+        raise ValueError(f"the target's sample(2, ...) returned {shape}; expected a tensor of shape (2, latent_dim).")
+    if z.shape[1] != latent_dim:
+        raise ValueError(
+            f"the target is {z.shape[1]}-dimensional but {latent_dim} dimensions are needed (the estimator's "
+            "latent_dim, or the number of features of the samples compared with it); they must agree."
+        )
+    if not isinstance(log_p, torch.Tensor) or tuple(log_p.shape) != (2,):
+        shape = tuple(log_p.shape) if isinstance(log_p, torch.Tensor) else type(log_p).__name__
+        raise ValueError(f"the target's log_prob of 2 samples returned {shape}; expected a tensor of shape (2,).")
     return _check_dim(target, latent_dim)
 
 

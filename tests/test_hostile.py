@@ -1,6 +1,6 @@
 """Hostile but fair input: state after a failed fit, divergence, numerics far from the origin,
-values beyond float32, threads, and the smaller traps (issue 11, and later audits in sections 8
-and 9): each test covers a case that misbehaved before its fix."""
+values beyond float32, threads, and the smaller traps (issue 11, and later audits in sections 8,
+9 and 10): each test covers a case that misbehaved before its fix."""
 
 import gzip
 import pickle
@@ -158,7 +158,7 @@ def test_duck_typed_target_without_min_variance_is_refused(X):
         def log_prob(self, z):
             return -0.5 * (z * z).sum(1)
 
-        def sample(self, n, generator=None, dtype=torch.float64):
+        def sample(self, n, generator=None, dtype=torch.float64, device=None):
             return torch.randn(n, 2, generator=generator, dtype=dtype)
 
     with pytest.raises(TypeError, match="lacks min_variance and deconvolved"):
@@ -466,3 +466,76 @@ def test_low_level_functions_refuse_arguments_they_would_misread():
     ]:
         with pytest.raises(ValueError, match=match):
             call()
+
+
+# -- 10. an audit of the baselines, the outlier detector, the scorer, the data sets and the demo -------------
+def test_outlier_labels_are_not_read_from_nan_scores(X):
+    from sklearn.mixture import GaussianMixture as SkGaussianMixture
+
+    far = np.full((2, 5), 1e308)
+    detector = DensityOutlierDetector(SkGaussianMixture(2, covariance_type="spherical", random_state=0)).fit(X)
+    with np.errstate(all="ignore"), pytest.raises(ValueError, match="returned NaN for 2 of 2"):
+        detector.predict(far)  # NaN < offset is False: both were called inliers
+    g = GENAutoencoder(**SMALL).fit(X)
+    scores = g.score_samples(np.full((2, 5), 3.4e38))  # the float32 residual overflowed to NaN
+    assert np.all(scores < -1e70) and not np.isnan(scores).any()
+
+
+def test_adversarial_autoencoder_reports_a_diverged_adversary(X):
+    small = dict(SMALL, discriminator_hidden_layer_sizes=(8,))
+    with pytest.raises(FloatingPointError, match="adversary's cross-entropy was .* smaller discriminator_learning"):
+        AdversarialAutoencoder(**small, discriminator_learning_rate=1e3).fit(X)  # returned, loss 4e5
+    with pytest.raises(FloatingPointError, match="cross-entropy was nan"):  # kept NaN weights
+        AdversarialAutoencoder(**small, discriminator_learning_rate=1e30, adversarial_weight=0).fit(X)
+    with pytest.raises(FloatingPointError, match="in its adversarial term.*discriminator_learning_rate"):
+        AdversarialAutoencoder(**small, discriminator_learning_rate=1e30).fit(X)  # advised learning_rate
+
+
+def test_entropy_scores_of_different_dimensions_compare_with_a_normal_reference():
+    from sklearn.decomposition import PCA
+
+    rng = np.random.RandomState(0)
+    X = np.c_[3 * rng.randn(600), 2 * rng.randn(600), rng.exponential(size=600), 0.1 * rng.randn(600)]
+    two, three = PCA(2).fit(X), PCA(3).fit(X)
+    assert EntropyScorer()(three, X) > EntropyScorer()(two, X) + 1  # raw: more dimensions, more entropy
+    scorer = EntropyScorer(reference="normal", random_state=0)
+    assert abs(scorer(two, X)) < 0.03 and scorer(three, X) < -0.1  # Gaussian codes about 0, skewed ones below
+    with pytest.raises(ValueError, match="reference must be None or 'normal'"):
+        EntropyScorer(reference="uniform")(two, X)
+
+
+def test_targets_that_cannot_be_sampled_as_skgen_does_are_refused_before_training(X):
+    X2 = X[:, :2]
+    mvn = torch.distributions.MultivariateNormal(torch.zeros(2), torch.eye(2))
+    with pytest.raises(TypeError, match="torch.distributions.MultivariateNormal"):  # failed mid-fit on dtype=
+        DiscriminatorJensenShannon(target=mvn).fit(X2)
+
+    class ThreeD:
+        def log_prob(self, z):
+            return -0.5 * (z * z).sum(1)
+
+        def sample(self, n, generator=None, *, dtype=torch.float64, device=None):
+            return torch.randn(n, 3, generator=generator, dtype=dtype)
+
+    with pytest.raises(ValueError, match="the target is 3-dimensional but 2"):  # was never checked
+        AdversarialAutoencoder(**SMALL, target=ThreeD()).fit(X)
+
+
+@pytest.mark.parametrize("variance", [1e-46, 1e39])
+def test_vae_observation_variance_float32_can_compute_with(X, variance):
+    from sklearn.utils._param_validation import InvalidParameterError
+
+    with pytest.raises(InvalidParameterError, match="observation_variance"):  # inf loss / no gradient
+        VariationalAutoencoder(**SMALL, observation_variance=variance).fit(X)
+
+
+def test_dataset_helpers_take_numpy_scalars_and_absurd_headers(tmp_path):
+    from skgen.datasets import make_curve
+
+    assert make_curve(5, noise=np.float32(0.1), random_state=0)[0].shape == (5, 5)  # "not a finite number >= 0"
+    with pytest.raises(ValueError, match="noise"):
+        make_curve(5, noise=True)  # read as 1.0
+    path = tmp_path / "huge.idx"
+    path.write_bytes(bytes([0, 0, 8, 2]) + (2**32 - 1).to_bytes(4, "big") * 2)
+    with pytest.raises(ValueError, match="needs 18446744065119617025"):  # the product overflowed int64
+        read_idx(str(path))

@@ -9,6 +9,7 @@ from sklearn.utils.validation import check_is_fitted
 from .._base import BaseAutoencoder, device_generator, seeded_modules
 from ..nn import make_discriminator
 from ..targets import make_target
+from ..utils._constants import DIVERGED_CROSS_ENTROPY, LOG_2
 from ..utils._docstrings import shared_docstring
 from ..utils._state import unfitted_on_error
 from ..utils._torch import draw_seed
@@ -242,10 +243,24 @@ class AdversarialAutoencoder(BaseAutoencoder):
         # The adversary's step, on the minibatch's codes (detached: it does not move the encoder).
         z_t = self.target_.sample(h.shape[0], self._disc_generator, dtype=h.dtype, device=h.device)
         loss = discriminator_loss(self.discriminator_(z_t), self.discriminator_(h))
+        value = loss.item()
+        if not value < DIVERGED_CROSS_ENTROPY:  # also NaN
+            raise FloatingPointError(
+                f"the adversary's cross-entropy was {value:.3g} at step {step} (a chance classifier has log 2 = "
+                f"{LOG_2:.3f}), so its gradient no longer measures the codes' distance to the target. "
+                + self._divergence_advice(True)
+            )
         self._disc_optimizer.zero_grad(set_to_none=True)
         loss.backward()
         self._disc_optimizer.step()
-        return {"discriminator": loss.item()}
+        return {"discriminator": value}
+
+    def _divergence_advice(self, penalty_failed):
+        if not penalty_failed:
+            return super()._divergence_advice(penalty_failed)
+        rate = "learning_rate" if self.discriminator_learning_rate is None else "discriminator_learning_rate"
+        lr = self._disc_optimizer.param_groups[0]["lr"]
+        return f"The adversary diverged: use a smaller {rate} (its step is {lr:g})."
 
     def _validation_penalty(self, h, X_val):
         return self._penalty(h, None)

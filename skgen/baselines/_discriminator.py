@@ -16,14 +16,12 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 from .._base import EarlyStopping, TorchModulesMixin, minibatches, seeded_modules
 from ..nn import ACTIVATIONS, Affine, check_layer_sizes, make_discriminator
 from ..targets import make_target
+from ..utils._constants import DIVERGED_CROSS_ENTROPY as _DIVERGED_CROSS_ENTROPY
 from ..utils._constants import LOG_2 as _LOG_2
 from ..utils._state import unfitted_on_error
 from ..utils._torch import as_tensor, draw_seed, make_generator, resolve_device
 from ..utils._validation import TARGET_CONSTRAINT, check_float32_range
 from ._losses import discriminator_loss
-
-# A mean training cross-entropy 100 times a chance classifier's: the optimiser has diverged.
-_DIVERGED_CROSS_ENTROPY = 100 * math.log(2.0)
 
 
 # -- the adversary's estimate of the JSD ---------------------------------------------------
@@ -99,7 +97,7 @@ class DiscriminatorJensenShannon(TorchModulesMixin, BaseEstimator):
     random_state : int, RandomState instance or None, default=None
         Seeds the target samples, the split, the network and the minibatch
         order. With an int, ``score`` draws the same target samples at every
-        call.
+        call (not those ``fit`` drew).
 
     Attributes
     ----------
@@ -321,7 +319,10 @@ class DiscriminatorJensenShannon(TorchModulesMixin, BaseEstimator):
         """
         check_is_fitted(self)
         X = check_float32_range(validate_data(self, X, dtype=[np.float64, np.float32], reset=False))
-        gen = make_generator(self.random_state)
+        # A stream apart from fit's: with an int random_state both would start from the same
+        # seed, and score's target samples would be the ones the classifier trained on.
+        rng = check_random_state(self.random_state)
+        gen = make_generator(np.random.RandomState(draw_seed(rng)))
         samples = self.target_.sample(X.shape[0], gen, dtype=torch.float32).to(self.device_)
         codes = as_tensor(X, dtype=torch.float32, device=self.device_)
         return -(_LOG_2 - self._held_out_loss(samples, codes))

@@ -50,7 +50,10 @@ class VariationalAutoencoder(BaseAutoencoder):
     observation_variance : "auto" or float, default="auto"
         ``s2`` of the Gaussian likelihood. ``"auto"`` uses its
         maximum-likelihood value, the mean squared reconstruction error of
-        each minibatch (see Notes); a float fixes it. Ignored for Bernoulli.
+        each minibatch (see Notes); a float in [1e-30, 1e30] fixes it (the
+        loss is computed in float32, where a smaller one makes it infinite
+        and a larger one leaves the decoder without a gradient). Ignored for
+        Bernoulli.
     batch_size : int, default=64
         Samples per minibatch. A last minibatch of one sample joins the one
         before it (batch-norm layers cannot train on a single row).
@@ -153,7 +156,7 @@ class VariationalAutoencoder(BaseAutoencoder):
         **BaseAutoencoder._parameter_constraints,
         "likelihood": [StrOptions({"gaussian", "bernoulli"})],
         "kl_weight": [Interval(Real, 0, None, closed="left")],
-        "observation_variance": [StrOptions({"auto"}), Interval(Real, 0, None, closed="neither")],
+        "observation_variance": [StrOptions({"auto"}), Interval(Real, 1e-30, 1e30, closed="both")],
     }
     _penalty_name = "kl"
     _extra_history = ("nll",)
