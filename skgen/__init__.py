@@ -10,7 +10,13 @@ that the paper compares GENs with).
 """
 
 from .autoencoder import GENAutoencoder
-from .bandwidth import DegenerateBandwidthWarning, JSDBandwidthSelector, NoBandwidthMaximumError, jsd_bandwidth
+from .bandwidth import (
+    DegenerateBandwidthError,
+    DegenerateBandwidthWarning,
+    JSDBandwidthSelector,
+    NoBandwidthMaximumError,
+    jsd_bandwidth,
+)
 from .baselines import AdversarialAutoencoder, DiscriminatorJensenShannon, VariationalAutoencoder
 from .divergence import KDEJensenShannon
 from .kde import kde_entropy
@@ -22,6 +28,7 @@ __version__ = "0.1.0.dev0"
 
 __all__ = [
     "AdversarialAutoencoder",
+    "DegenerateBandwidthError",
     "DegenerateBandwidthWarning",
     "DensityOutlierDetector",
     "DiscriminatorJensenShannon",

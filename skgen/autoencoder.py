@@ -13,7 +13,7 @@ from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted
 
 from ._base import BaseAutoencoder, evaluating, minibatch_starts
-from .bandwidth import _trial_bandwidths
+from .bandwidth import DegenerateBandwidthError, _trial_bandwidths
 from .density import (
     decoder_jacobian,
     fit_residual_gaussian,
@@ -503,7 +503,7 @@ class GENAutoencoder(BaseAutoencoder):
             self.bandwidth_ = check_bandwidth(self.bandwidth)
         min_var = self.target_.min_variance
         if self.bandwidth_**2 >= min_var:
-            raise ValueError(
+            raise DegenerateBandwidthError(
                 f"the kernel bandwidth h={self.bandwidth_:.3f} (latent_dim={self.latent_dim}, "
                 f"{m} KDE samples) has h^2 >= {min_var:.3g}, the smallest target variance: the latent "
                 "distribution a GEN converges to (N(0, (1 - h^2) I) for a standard normal, section 4) "

@@ -24,7 +24,13 @@ from .utils._state import unfitted_on_error
 from .utils._torch import make_generator, resolve_device
 from .utils._validation import TARGET_CONSTRAINT, check_positive_int
 
-__all__ = ["DegenerateBandwidthWarning", "JSDBandwidthSelector", "NoBandwidthMaximumError", "jsd_bandwidth"]
+__all__ = [
+    "DegenerateBandwidthError",
+    "DegenerateBandwidthWarning",
+    "JSDBandwidthSelector",
+    "NoBandwidthMaximumError",
+    "jsd_bandwidth",
+]
 
 
 class DegenerateBandwidthWarning(UserWarning):
@@ -32,6 +38,15 @@ class DegenerateBandwidthWarning(UserWarning):
 
     Section 4: with a standard-normal target a converged GEN encodes its data
     as ``N(0, (1 - h^2) I)``, which collapses as ``h`` reaches 1.
+    """
+
+
+class DegenerateBandwidthError(ValueError):
+    """A GEN refuses to train with a bandwidth whose converged latent distribution degenerates.
+
+    Raised by :meth:`skgen.GENAutoencoder.fit` where :func:`jsd_bandwidth`
+    warns with :class:`DegenerateBandwidthWarning` (``h^2`` at or above the
+    target's smallest variance); a ``ValueError``.
     """
 
 

@@ -187,9 +187,10 @@ def load_table(path):
     path : str
         A ``.npy`` file holding a 2-D numeric array (or a 3-D stack of images,
         flattened to rows) or a ``.csv`` file, with or without a header row.
-        The first line is a header when none of its fields is a number; a
-        first line of numbers that reads ``0, 1, ..., d - 1`` (pandas's
-        default column names) is read as data with a warning.
+        The first line is a header when a field of it is neither empty nor a
+        number; ``0, 1, ..., d - 1`` (pandas's header of column numbers) is
+        skipped with a warning, and pandas's header above an index column
+        (``,0, 1, ...``) is refused.
 
     Returns
     -------
@@ -285,16 +286,23 @@ def _read_csv(path):
     if not rows:
         raise ValueError(f"{path!r} is empty")
     header = None
-    if not any(_is_number(field) for field in rows[0]):  # a row with a number or an empty cell is data
+    first = [field.strip() for field in rows[0]]
+    numbers = [str(i) for i in range(len(first))]
+    if first[:1] == [""] and first[1:] == numbers[:-1] and len(first) > 1:
+        raise ValueError(
+            f"the first line of {path!r} reads ',0, 1, ..., {len(first) - 2}': pandas's header above an index "
+            "column, which is not a feature; write the file with to_csv(path, index=False)."
+        )
+    if any(field and not _is_number(field) for field in first):  # a name: empty cells alone make no header
         header, rows, lines = rows[0], rows[1:], lines[1:]
-    elif len(rows[0]) >= 3 and [field.strip() for field in rows[0]] == [str(i) for i in range(len(rows[0]))]:
+    elif len(first) >= 3 and first == numbers:
         warnings.warn(
-            f"the first line of {path!r} reads 0, 1, ..., {len(rows[0]) - 1}, like pandas's default column names, "
-            "and was read as a row of data; if it is a header, write the file without it (index=False, "
-            "header=False).",
+            f"the first line of {path!r} reads 0, 1, ..., {len(first) - 1}: taken for pandas's header of "
+            "column numbers and skipped.",
             UserWarning,
             stacklevel=3,
         )
+        header, rows, lines = rows[0], rows[1:], lines[1:]
     width = len(header) if header is not None else len(rows[0]) if rows else 0
     X = np.empty((len(rows), width))
     for r, (fields, line) in enumerate(zip(rows, lines)):

@@ -483,13 +483,13 @@ def _check_duck_target(target, latent_dim):
     if isinstance(target, torch.distributions.Distribution):
         raise TypeError(
             f"target is a torch.distributions.{type(target).__name__}, which cannot draw from the torch.Generator "
-            "that makes fits reproducible; use skgen.StandardNormal, skgen.Gaussian(mean, covariance) or "
+            "that makes fits reproducible; use skgen.StandardNormal, skgen.Gaussian(mean, cov) or "
             f"skgen.GaussianMixture, or an object with {_TARGET_PROTOCOL}."
         )
-    try:
-        z = target.sample(2, torch.Generator().manual_seed(0), dtype=torch.float64, device=torch.device("cpu"))
+    try:  # in float32, as the estimators sample
+        z = target.sample(2, torch.Generator().manual_seed(0), dtype=torch.float32, device=torch.device("cpu"))
         log_p = target.log_prob(z)
-    except TypeError as exc:
+    except Exception as exc:
         raise TypeError(
             f"the target ({type(target).__name__}) must implement {_TARGET_PROTOCOL}, as skgen.targets.Target "
             f"does; calling it failed: {exc}"

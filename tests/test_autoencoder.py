@@ -11,7 +11,7 @@ from sklearn.model_selection import GridSearchCV
 from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import StandardScaler
 
-from skgen import EntropyScorer, GENAutoencoder
+from skgen import DegenerateBandwidthError, EntropyScorer, GENAutoencoder
 from skgen.targets import GaussianMixture
 
 SMALL = dict(latent_dim=2, hidden_layer_sizes=(16,), max_iter=3, batch_size=32, random_state=0, device="cpu")
@@ -287,10 +287,10 @@ def test_mixture_target_predicts_components():
         (
             {"latent_dim": 40, "hidden_layer_sizes": (64,), "n_kde_samples": 300},
             np.random.RandomState(0).randn(300, 60),
-            ValueError,
+            DegenerateBandwidthError,
             "would degenerate",
         ),
-        ({"bandwidth": 1.2}, np.random.RandomState(0).randn(30, 3), ValueError, "would degenerate"),
+        ({"bandwidth": 1.2}, np.random.RandomState(0).randn(30, 3), DegenerateBandwidthError, "would degenerate"),
         ({"jsd_weight": -1.0}, np.zeros((10, 3)), ValueError, "jsd_weight"),
     ],
 )

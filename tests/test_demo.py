@@ -128,13 +128,14 @@ def test_load_table_formats(tmp_path):
 
 def test_load_table_header_guess(tmp_path):
     rows = "4,5,6\n7,8,9\n"
-    for header, n_rows in [("a,b,c\n", 2), (",b,c\n", 2), ("", 2)]:  # names (an index column's empty one)
-        assert load_table(_write(tmp_path, "t.csv", header + rows))[0].shape == (n_rows, 3)
-    with pytest.warns(UserWarning, match="pandas's default column names"):  # was read silently as a sample
+    for header in ["a,b,c\n", ",b,c\n", "id,2019,2020\n", "x,nan,0.5\n", ""]:  # a name makes a header
+        X, _ = load_table(_write(tmp_path, "t.csv", header + rows))
+        assert X.shape == (2, 3) and X[0, 0] == 4
+    with pytest.warns(UserWarning, match="pandas's header of column numbers"):  # was read silently as a sample
         X, _ = load_table(_write(tmp_path, "t.csv", "0,1,2\n" + rows))
-    assert X.shape == (3, 3)
-    with pytest.raises(ValueError, match="not numeric: line 1, column 1 holds 'id'"):  # mixed: data, refused
-        load_table(_write(tmp_path, "t.csv", "id,1,2\n" + rows))
+    assert X.shape == (2, 3) and X[0, 0] == 4
+    with pytest.raises(ValueError, match="index=False"):  # to_csv's default: the index became a feature
+        load_table(_write(tmp_path, "t.csv", ",0,1,2\n0,4,5,6\n1,7,8,9\n"))
     with pytest.raises(ValueError, match="has 0 rows"):  # was numpy's "cannot reshape array of size 0"
         load_table(_write(tmp_path, "t.npy", np.zeros((0, 4, 4))))
 

@@ -190,6 +190,7 @@ def _choose_threads(requested, default):
 
 # -- the run ------------------------------------------------------------------
 def _run(args):
+    from ..bandwidth import DegenerateBandwidthError, NoBandwidthMaximumError
     from ..utils._torch import resolve_device
     from ..utils._validation import check_float32_range
 
@@ -251,7 +252,7 @@ def _run(args):
         _error(f"training failed: {exc}")
         return 1
     except ValueError as exc:
-        if "bandwidth" in str(exc):  # h >= 1, or no maximum, for this latent_dim and m
+        if isinstance(exc, DegenerateBandwidthError | NoBandwidthMaximumError):  # for this latent_dim and m
             what = f"--latent-dim {args.latent_dim} on {X.shape[0]} samples"
             raise DemoError(f"cannot train with {what}: {exc}") from None
         raise DemoError(f"cannot train on {data.name}: {exc}") from None

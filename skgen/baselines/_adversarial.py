@@ -1,5 +1,6 @@
 """AdversarialAutoencoder (Makhzani et al., 2016)."""
 
+import math
 from numbers import Integral, Real
 
 import torch
@@ -244,16 +245,25 @@ class AdversarialAutoencoder(BaseAutoencoder):
         z_t = self.target_.sample(h.shape[0], self._disc_generator, dtype=h.dtype, device=h.device)
         loss = discriminator_loss(self.discriminator_(z_t), self.discriminator_(h))
         value = loss.item()
-        if not value < DIVERGED_CROSS_ENTROPY:  # also NaN
+        if not math.isfinite(value):  # a large finite value can be a spike it recovers from (see below)
             raise FloatingPointError(
-                f"the adversary's cross-entropy was {value:.3g} at step {step} (a chance classifier has log 2 = "
-                f"{LOG_2:.3f}), so its gradient no longer measures the codes' distance to the target. "
-                + self._divergence_advice(True)
+                f"the adversary's cross-entropy became {value} at step {step}. " + self._divergence_advice(True)
             )
         self._disc_optimizer.zero_grad(set_to_none=True)
         loss.backward()
         self._disc_optimizer.step()
         return {"discriminator": value}
+
+    def _check_not_diverged(self, X_train, initial_error):
+        super()._check_not_diverged(X_train, initial_error)
+        # The returned adversary: its mean cross-entropy over the last epoch it trained in.
+        last = next((v for v in reversed(self.history_["discriminator"]) if not math.isnan(v)), None)
+        if last is not None and not last < DIVERGED_CROSS_ENTROPY:
+            raise FloatingPointError(
+                f"the adversary's cross-entropy averaged {last:.3g} over the last epoch (a chance classifier has "
+                f"log 2 = {LOG_2:.3f}): its gradient no longer measures the codes' distance to the target. "
+                + self._divergence_advice(True)
+            )
 
     def _divergence_advice(self, penalty_failed):
         if not penalty_failed:

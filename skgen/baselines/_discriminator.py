@@ -145,17 +145,18 @@ class DiscriminatorJensenShannon(TorchModulesMixin, BaseEstimator):
     capacity, training and sample size, which is the paper's point: at
     ``l = 5`` and ``m = 1000`` it does not rise steadily with the separation
     of two modes (whitened, as in Figure 1) the way the KDE estimate does:
-    over 5 trials at ``s = 0, 2, 4, 6`` it averaged 0.000, 0.000, 0.002 and
-    0.073 against true values of 0, 0.003, 0.046 and 0.129 (numerical
+    over 20 trials at ``s = 0, 2, 4, 6`` it averaged 0.000, 0.000, 0.004 and
+    0.077 against true values of 0, 0.003, 0.046 and 0.129 (numerical
     integration). On a plain shift of a unit Gaussian (``l = 2``,
-    ``m = 500``, 6 trials) it is within about 0.03 of the truth (0.22 for a
-    shift of 1.5, 0.53 for 3).
+    ``m = 500``, 6 trials) its mean is within 0.03 of the truth (0.198
+    against 0.221 for a shift of 1.5, 0.500 against 0.527 for 3), single
+    trials within 0.07 (``benchmarks/RESULTS.md``, sections 1 and 8).
 
     On the CPU the classifier trains on one torch thread (the previous
     setting is restored afterwards): for a network this small, intra-op
     threads only add synchronisation, which cost ten times the compute on a
-    busy two-core machine. A fit at ``l = 5, m = 1000`` then takes about
-    1 s of CPU time (33 epochs on average, at most 2.5 s for 66 epochs).
+    busy two-core machine. A fit at ``l = 5, m = 1000`` then takes 0.3-0.9 s
+    of CPU time (20-45 epochs over 5 seeds).
 
     Examples
     --------
@@ -321,8 +322,10 @@ class DiscriminatorJensenShannon(TorchModulesMixin, BaseEstimator):
         X = check_float32_range(validate_data(self, X, dtype=[np.float64, np.float32], reset=False))
         # A stream apart from fit's: with an int random_state both would start from the same
         # seed, and score's target samples would be the ones the classifier trained on.
-        rng = check_random_state(self.random_state)
-        gen = make_generator(np.random.RandomState(draw_seed(rng)))
+        if self.random_state is None:
+            gen = make_generator(None)  # fresh entropy; numpy's global state is left alone
+        else:
+            gen = make_generator(np.random.RandomState(draw_seed(check_random_state(self.random_state))))
         samples = self.target_.sample(X.shape[0], gen, dtype=torch.float32).to(self.device_)
         codes = as_tensor(X, dtype=torch.float32, device=self.device_)
         return -(_LOG_2 - self._held_out_loss(samples, codes))
