@@ -170,7 +170,7 @@ def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--epochs", type=int, default=100)
     parser.add_argument("--seeds", type=int, default=3)
-    parser.add_argument("--jobs", type=int, default=2, help="worker processes for part 1 (default 2)")
+    parser.add_argument("--jobs", type=int, default=2, help="worker processes for parts 1 and aae (default 2)")
     parser.add_argument("--part", choices=("structure", "novelty", "aae", "all"), default="all")
     args = parser.parse_args(argv)
     digits = load_digits()

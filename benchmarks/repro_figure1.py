@@ -36,6 +36,7 @@ from bench_divergence import (
     S_VALUES,
     kde_estimator,
     separation_curves,
+    two_mode_jsd,
     two_modes,
 )
 
@@ -93,9 +94,10 @@ def main(argv=None):
     l, m, trials = 5, 1000, cfg["trials"]
     print(f"\n1. Middle panel: l = {l}, m = {m}, {trials} trials per s, JSD in nats (log 2 = {math.log(2):.4f})")
     cur = separation_curves(l, m, estimators(l, m, args.device, with_nn), seed=args.seed, n_trials=trials)
-    print(f"{'s':>3} " + " ".join(f"{n + ' mean':>10} {'std':>7}" for n in names))
+    print(f"{'s':>3} " + " ".join(f"{n + ' mean':>10} {'std':>7}" for n in names) + f" {'true':>7}")
     for i, s in enumerate(S_VALUES):
-        print(f"{s:>3} " + " ".join(f"{cur[n][0][i].mean():>10.4f} {cur[n][0][i].std():>7.4f}" for n in names))
+        cells = " ".join(f"{cur[n][0][i].mean():>10.4f} {cur[n][0][i].std():>7.4f}" for n in names)
+        print(f"{s:>3} {cells} {two_mode_jsd(s):>7.4f}")
     print("Pearson r (s, estimate): " + ", ".join(f"{n} {cur[n][1]:+.3f} (p = {cur[n][2]:.1e})" for n in names))
     print("paper (Fig. 1, middle): the KDE rises with s; the NN was unable to detect the progressive increase.")
     results["middle"] = {

@@ -514,19 +514,10 @@ def kde_jsd_grad_bandwidth(centres, target, bandwidth, *, target_samples, querie
 
     Parameters
     ----------
-    centres : torch.Tensor of shape (m, l)
-        Samples of the encoded distribution; the KDE ``p_e`` is built on them.
-    target : Target
-        The target distribution ``p_t``.
+    centres, target, target_samples, queries, chunk_size
+        As in :func:`kde_jsd`.
     bandwidth : float
         Kernel width ``h`` at which the derivative is taken.
-    target_samples : torch.Tensor of shape (n_t, l)
-        The samples ``z''`` from the target.
-    queries : torch.Tensor of shape (n_e, l), default=None
-        The samples ``z'`` from ``p_e``; ``None`` uses the centres with
-        leave-one-out, as :func:`kde_jsd` does.
-    chunk_size : int, default=None
-        Query rows evaluated at once; ``None`` chooses from ``m``.
 
     Returns
     -------
