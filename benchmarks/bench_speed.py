@@ -16,10 +16,12 @@
 3. One KDE entropy with its fixed-point bandwidth at m = 10000, l = 8.
 4. Peak memory of a KDE of 100000 queries against 100000 centres (l = 8) in
    a child process; the full float32 matrix would take 40 GB.
+5. A small GEN fit with 1 and 2 torch threads, alone and while another
+   process keeps one core busy (what oversubscribed cores cost).
 
 Usage::
 
-    python benchmarks/bench_speed.py [--full] [--skip-memory]
+    python benchmarks/bench_speed.py [--full] [--skip-memory] [--only-threads]
 """
 
 import argparse
@@ -216,14 +218,48 @@ def memory_benchmark():
     )
 
 
+def contention_benchmark(repeats=3):
+    from skgen import GENAutoencoder
+
+    print("\n5. A GEN fit (1000 x 10, latent_dim 2, width 64, 20 epochs), seconds, best of", repeats)
+    X = np.random.RandomState(0).randn(1000, 10)
+    previous = torch.get_num_threads()
+
+    def fit_time(threads):
+        torch.set_num_threads(threads)
+        t0 = time.perf_counter()
+        GENAutoencoder(latent_dim=2, hidden_layer_sizes=(64,), max_iter=20, random_state=0, device="cpu").fit(X)
+        return time.perf_counter() - t0
+
+    fit_time(1)  # the bandwidth search, memoised for the timed fits
+    try:
+        for busy in (False, True):
+            proc = subprocess.Popen([sys.executable, "-c", "while True: pass"]) if busy else None
+            try:
+                time.sleep(0.5)
+                times = {t: min(fit_time(t) for _ in range(repeats)) for t in (1, 2)}
+            finally:
+                if proc is not None:
+                    proc.kill()
+                    proc.wait()
+            label = "another process busy on one core" if busy else "alone"
+            print(f"   {label:>33}: 1 thread {times[1]:.2f}, 2 threads {times[2]:.2f} ({times[2] / times[1]:.1f}x)")
+    finally:
+        torch.set_num_threads(previous)
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--full", action="store_true", help="time the naive implementation on all of Table 1")
     parser.add_argument("--skip-memory", action="store_true", help="skip the 100000 x 100000 KDE")
+    parser.add_argument("--only-threads", action="store_true", help="only part 5 (threads under contention)")
     parser.add_argument("--loss-only", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.loss_only:
         loss_benchmark()
+        return
+    if args.only_threads:
+        contention_benchmark()
         return
     print(f"torch {torch.__version__}, {torch.get_num_threads()} threads by default\n")
     loss_benchmark_children()
@@ -231,6 +267,7 @@ def main(argv=None):
     entropy_benchmark()
     if not args.skip_memory:
         memory_benchmark()
+    contention_benchmark()
 
 
 if __name__ == "__main__":
