@@ -72,7 +72,7 @@ from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted, validate_data
 
-from .nn import ACTIVATIONS, build_module, check_layer_sizes, check_output_width, make_mlp
+from .nn import ACTIVATIONS, build_module, check_layer_sizes, check_output_width, evaluating, make_mlp
 from .utils._state import unfitted_on_error
 from .utils._torch import as_tensor, draw_seed, make_generator, resolve_device, to_numpy
 from .utils._validation import check_float32_range, check_samples
@@ -121,20 +121,6 @@ def seeded_global_rng(seed, device):
         if cuda:
             torch.cuda.default_generators[index].manual_seed(seed)
         yield
-
-
-@contextlib.contextmanager
-def evaluating(*modules):
-    """Run the block with ``modules`` in evaluation mode (no dropout, batch-norm running
-    statistics used and left alone), restoring each one's mode afterwards."""
-    modes = [module.training for module in modules]
-    for module in modules:
-        module.eval()
-    try:
-        yield
-    finally:
-        for module, mode in zip(modules, modes, strict=True):
-            module.train(mode)
 
 
 class EarlyStopping:
@@ -475,8 +461,7 @@ class BaseAutoencoder(TorchModulesMixin, ClassNamePrefixFeaturesOutMixin, Transf
     def _data_space_error(self, X):
         """Mean squared error of the current model on (up to 4096) rows of ``X``, in data space."""
         Xs = X[:_ENCODE_BATCH]
-        with evaluating(self.encoder_, self.decoder_):
-            X_hat = self._decoded_data(self._decode_tensor(self._encode_tensor(Xs)))
+        X_hat = self._decoded_data(self._decode_tensor(self._encode_tensor(Xs)))
         return float((Xs - X_hat).double().pow(2).mean())
 
     def _divergence_advice(self, penalty_failed):
@@ -575,16 +560,16 @@ class BaseAutoencoder(TorchModulesMixin, ClassNamePrefixFeaturesOutMixin, Transf
     @torch.no_grad()
     def _validation_loss(self, X_val, with_penalty=True):
         """Reconstruction (plus, with ``with_penalty``, the penalty) of the held-out samples."""
-        with evaluating(self.encoder_, self.decoder_):
-            h = self._encoder_output(X_val)
-            recon = self._reconstruction(X_val, self._decode_tensor(self._code(h)))
-            penalty = self._validation_penalty(h, X_val) if with_penalty else None
+        h = self._encoder_output(X_val)
+        recon = self._reconstruction(X_val, self._decode_tensor(self._code(h)))
+        penalty = self._validation_penalty(h, X_val) if with_penalty else None
         return float(recon if penalty is None else recon + penalty)
 
-    # -- inference ------------------------------------------------------------
+    # -- inference: batched, without gradients, in evaluation mode (as transform would) ----
     @torch.no_grad()
     def _encoder_output(self, X):
-        out = torch.cat([self.encoder_(X[i : i + _ENCODE_BATCH]) for i in range(0, X.shape[0], _ENCODE_BATCH)])
+        with evaluating(self.encoder_):
+            out = torch.cat([self.encoder_(X[i : i + _ENCODE_BATCH]) for i in range(0, X.shape[0], _ENCODE_BATCH)])
         expected = (X.shape[0], self._encoder_width())
         if tuple(out.shape) != expected:  # e.g. a custom encoder that squeezes a batch of one
             raise ValueError(
@@ -599,7 +584,8 @@ class BaseAutoencoder(TorchModulesMixin, ClassNamePrefixFeaturesOutMixin, Transf
 
     @torch.no_grad()
     def _decode_tensor(self, Z):
-        return torch.cat([self.decoder_(Z[i : i + _ENCODE_BATCH]) for i in range(0, Z.shape[0], _ENCODE_BATCH)])
+        with evaluating(self.decoder_):
+            return torch.cat([self.decoder_(Z[i : i + _ENCODE_BATCH]) for i in range(0, Z.shape[0], _ENCODE_BATCH)])
 
     def transform(self, X):
         """Latent codes ``E(x)``.

@@ -12,7 +12,7 @@ from sklearn.utils._available_if import available_if
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted
 
-from ._base import BaseAutoencoder, evaluating, minibatch_starts
+from ._base import BaseAutoencoder, minibatch_starts
 from .bandwidth import DegenerateBandwidthError, _trial_bandwidths
 from .density import (
     decoder_jacobian,
@@ -541,8 +541,7 @@ class GENAutoencoder(BaseAutoencoder):
             self._kde_codes = self._lagged_codes_of(self._kde_X)
         else:
             self._lagged = None
-            with evaluating(self.encoder_):
-                self._kde_codes = self._encode_tensor(self._kde_X)
+            self._kde_codes = self._encode_tensor(self._kde_X)
 
     def _draw_kde_set(self):
         """Draw the m training samples of the KDE set; ``_slot`` maps a sample to its row (or -1).
@@ -631,16 +630,14 @@ class GENAutoencoder(BaseAutoencoder):
         slots = self._slot[batch_idx]
         mask = slots >= 0
         self._kde_codes[slots[mask]] = z[mask]  # reuse the codes this minibatch computed
-        # Re-encoded as transform would (evaluation mode), like the snapshot's lagged copy.
+        # Re-encoded as transform would (_encode_tensor: evaluation mode), like the snapshot's lagged copy.
         if self.kde_refresh == "full":
             if step % k_b == 0:  # line 13: re-encode the whole KDE set
-                with evaluating(self.encoder_):
-                    self._kde_codes = self._encode_tensor(self._kde_X)
+                self._kde_codes = self._encode_tensor(self._kde_X)
             return
         # rolling: re-encode the next ceil(m / k_b) codes
         idx, self._roll = rolling_refresh_rows(m, k_b, self._roll, device=self._kde_codes.device)
-        with evaluating(self.encoder_):
-            self._kde_codes[idx] = self._encode_tensor(self._kde_X[idx])
+        self._kde_codes[idx] = self._encode_tensor(self._kde_X[idx])
 
     def _validation_penalty(self, z, X_val):
         if self.jsd_weight == 0:

@@ -5,6 +5,7 @@ perceptrons; users can pass their own modules (or factories) for images and
 other shapes.
 """
 
+import contextlib
 import copy
 from collections.abc import Sequence
 from numbers import Integral
@@ -19,6 +20,7 @@ __all__ = [
     "build_module",
     "check_layer_sizes",
     "check_output_width",
+    "evaluating",
     "make_discriminator",
     "make_mlp",
 ]
@@ -65,6 +67,20 @@ class Affine(nn.Module):
 
     def extra_repr(self):
         return f"loc={tuple(self.loc.shape)}, scale={tuple(self.scale.shape)}"
+
+
+@contextlib.contextmanager
+def evaluating(*modules):
+    """Run the block with ``modules`` in evaluation mode (no dropout, batch-norm running
+    statistics used and left alone), restoring each one's mode afterwards."""
+    modes = [module.training for module in modules]
+    for module in modules:
+        module.eval()
+    try:
+        yield
+    finally:
+        for module, mode in zip(modules, modes, strict=True):
+            module.train(mode)
 
 
 def check_layer_sizes(hidden_layer_sizes):
@@ -238,18 +254,14 @@ def check_output_width(module, sample, expected, name, output_dtypes=(torch.floa
             f"the {name} has {', '.join(dtypes)} parameters but skgen computes in {sample.dtype}; "
             f"convert it with {name}.float() (or build it in float32)."
         )
-    training = module.training
-    module.eval()
     try:
-        with torch.no_grad():
+        with torch.no_grad(), evaluating(module):
             out = module(sample)
     except RuntimeError as exc:
         raise ValueError(
             f"the {name} could not be applied to input of shape {tuple(sample.shape)} (its first layer must "
             f"take {sample.shape[1]} features): {exc}"
         ) from exc
-    finally:
-        module.train(training)
     if not isinstance(out, torch.Tensor) or out.ndim != 2 or out.shape[1] != expected:
         shape = tuple(out.shape) if isinstance(out, torch.Tensor) else type(out).__name__
         raise ValueError(

@@ -497,19 +497,16 @@ def _check_duck_target(target, latent_dim):
     if not isinstance(z, torch.Tensor) or z.ndim != 2 or z.shape[0] != 2:
         shape = tuple(z.shape) if isinstance(z, torch.Tensor) else type(z).__name__
         raise ValueError(f"the target's sample(2, ...) returned {shape}; expected a tensor of shape (2, latent_dim).")
-    if z.shape[1] != latent_dim:
-        raise ValueError(
-            f"the target is {z.shape[1]}-dimensional but {latent_dim} dimensions are needed (the estimator's "
-            "latent_dim, or the number of features of the samples compared with it); they must agree."
-        )
+    _check_dim(target, latent_dim, dim=z.shape[1])
     if not isinstance(log_p, torch.Tensor) or tuple(log_p.shape) != (2,):
         shape = tuple(log_p.shape) if isinstance(log_p, torch.Tensor) else type(log_p).__name__
         raise ValueError(f"the target's log_prob of 2 samples returned {shape}; expected a tensor of shape (2,).")
     return _check_dim(target, latent_dim)
 
 
-def _check_dim(target, latent_dim):
-    dim = getattr(target, "latent_dim", None)
+def _check_dim(target, latent_dim, dim=None):
+    """Refuse a target whose dimension (``dim``, else its ``latent_dim``) is not ``latent_dim``."""
+    dim = getattr(target, "latent_dim", None) if dim is None else dim
     if dim is not None and dim != latent_dim:
         raise ValueError(
             f"the target is {dim}-dimensional but {latent_dim} dimensions are needed (the estimator's latent_dim, "

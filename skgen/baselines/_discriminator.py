@@ -325,7 +325,7 @@ class DiscriminatorJensenShannon(TorchModulesMixin, BaseEstimator):
         if self.random_state is None:
             gen = make_generator(None)  # fresh entropy; numpy's global state is left alone
         else:
-            gen = make_generator(np.random.RandomState(draw_seed(check_random_state(self.random_state))))
+            gen = make_generator(draw_seed(check_random_state(self.random_state)))
         samples = self.target_.sample(X.shape[0], gen, dtype=torch.float32).to(self.device_)
         codes = as_tensor(X, dtype=torch.float32, device=self.device_)
         return -(_LOG_2 - self._held_out_loss(samples, codes))
