@@ -1,17 +1,21 @@
 """GENAutoencoder: API, determinism, persistence, ecosystem and bad input."""
 
+import math
 import pickle
+import warnings
 
 import numpy as np
 import pytest
 import torch
 from sklearn.base import clone
 from sklearn.datasets import load_digits
+from sklearn.exceptions import ConvergenceWarning
 from sklearn.model_selection import GridSearchCV
 from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import StandardScaler
 
 from skgen import DegenerateBandwidthError, EntropyScorer, GENAutoencoder
+from skgen.metrics import whitened_entropy
 from skgen.targets import GaussianMixture
 
 SMALL = dict(latent_dim=2, hidden_layer_sizes=(16,), max_iter=3, batch_size=32, random_state=0, device="cpu")
@@ -50,6 +54,46 @@ def test_fit_does_not_touch_the_global_torch_rng(blobs):
     torch.manual_seed(123)
     GENAutoencoder(**SMALL).fit(blobs)
     assert torch.equal(torch.rand(3), expected)
+
+
+def test_latent_gap_is_the_entropy_a_sample_of_the_latent_distribution_has_over_the_codes(blobs):
+    fits = [GENAutoencoder(**{**SMALL, "max_iter": e}).fit(blobs) for e in (3, 20)]
+    for gen in fits:  # the reference: the fixed sample of 300 that fit draws
+        reference = gen.latent_distribution_.sample(300, torch.Generator().manual_seed(0))
+        assert gen.latent_gap_ == pytest.approx(whitened_entropy(reference) - EntropyScorer()(gen, blobs), abs=1e-6)
+    # codes of correlated Gaussian data reach the target within a few hundred updates
+    assert fits[0].latent_gap_ > 0.1 and abs(fits[1].latent_gap_) < 0.05
+
+
+def test_fit_warns_when_the_codes_do_not_follow_the_latent_distribution():
+    X = load_digits().data / 16  # in [0, 1] (small initial codes) and two epochs: far from the target
+    params = dict(latent_dim=4, hidden_layer_sizes=(32,), max_iter=2, random_state=0, device="cpu")
+    with pytest.warns(ConvergenceWarning, match=r"entropy is 0\.\d\d nats below.*max_iter='auto'") as record:
+        gen = GENAutoencoder(**params).fit(X)
+    assert gen.latent_gap_ > 0.25
+    assert [w.filename for w in record if issubclass(w.category, ConvergenceWarning)] == [__file__]  # the caller's line
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # without the penalty nothing is promised, so nothing is said
+        plain = GENAutoencoder(**params, jsd_weight=0).fit(X)
+    assert 0 < plain.latent_gap_ < math.inf
+
+
+class _ConstantLastCode(torch.nn.Module):
+    """An encoder whose last latent coordinate is always 0."""
+
+    def __init__(self, n_in, n_out):
+        super().__init__()
+        self.linear = torch.nn.Linear(n_in, n_out - 1)
+
+    def forward(self, x):
+        z = self.linear(x)
+        return torch.cat([z, torch.zeros_like(z[:, :1])], dim=1)
+
+
+def test_fit_warns_when_a_latent_direction_collapses(blobs):
+    with pytest.warns(ConvergenceWarning, match="a latent direction collapsed"):
+        gen = GENAutoencoder(**{**SMALL, "encoder": _ConstantLastCode}).fit(blobs)
+    assert gen.latent_gap_ == math.inf
 
 
 def test_sample_uses_the_deconvolved_target(fitted):
