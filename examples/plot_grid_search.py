@@ -26,9 +26,12 @@ They answer different questions, and they need not agree.
 # ``GridSearchCV(gen, grid, scoring=EntropyScorer())`` the entropy. To
 # compute both from the same fits, give both to one search; ``log_density``
 # below is exactly what the default score does.
+import warnings
+
 import matplotlib.pyplot as plt
 import numpy as np
 from sklearn.datasets import load_digits
+from sklearn.exceptions import ConvergenceWarning
 from sklearn.model_selection import GridSearchCV
 from sklearn.preprocessing import FunctionTransformer
 
@@ -46,7 +49,11 @@ def log_density(estimator, X, y=None):
 gen = GENAutoencoder(latent_dim=8, hidden_layer_sizes=(128, 64), max_iter=60, random_state=0)
 grid = {"jsd_weight": [0.0, 0.3, 1.0, 3.0]}
 search = GridSearchCV(gen, grid, cv=2, scoring={"log_density": log_density, "entropy": EntropyScorer()}, refit=False)
-search.fit(X)
+with warnings.catch_warnings():
+    # Every fit with the penalty warns that its codes are short of the target (latent_gap_ of 0.4-2.8
+    # nats in these short fits, below); the entropy column measures the same on the held-out fold.
+    warnings.simplefilter("ignore", ConvergenceWarning)
+    search.fit(X)
 
 results = search.cv_results_
 print(f"{'jsd_weight':>10} {'log density':>12} {'rank':>5} {'entropy':>8} {'rank':>5}")

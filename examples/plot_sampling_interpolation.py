@@ -28,7 +28,15 @@ from skgen import EntropyScorer, GENAutoencoder
 X, y = load_digits(return_X_y=True)
 X = X / 16.0  # pixels in [0, 1]
 
-params = {"latent_dim": 8, "hidden_layer_sizes": (256, 128), "max_iter": 50, "random_state": 0}
+# Centred in front of the encoder (data_scaling="global"): after 50 epochs on uncentred pixels the GEN's
+# codes would still be 0.85 nats short of the target (latent_gap_), with it they reach it.
+params = {
+    "latent_dim": 8,
+    "hidden_layer_sizes": (256, 128),
+    "max_iter": 50,
+    "data_scaling": "global",
+    "random_state": 0,
+}
 gen = GENAutoencoder(**params).fit(X)
 plain = GENAutoencoder(jsd_weight=0.0, **params).fit(X)
 print(f"h = {gen.bandwidth_:.3f}: samples are drawn from N(0, {1 - gen.bandwidth_**2:.3f} I_8)")
