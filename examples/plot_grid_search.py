@@ -50,8 +50,8 @@ gen = GENAutoencoder(latent_dim=8, hidden_layer_sizes=(128, 64), max_iter=60, ra
 grid = {"jsd_weight": [0.0, 0.3, 1.0, 3.0]}
 search = GridSearchCV(gen, grid, cv=2, scoring={"log_density": log_density, "entropy": EntropyScorer()}, refit=False)
 with warnings.catch_warnings():
-    # Every fit with the penalty warns that its codes are short of the target (latent_gap_ of 0.4-2.8
-    # nats in these short fits, below); the entropy column measures the same on the held-out fold.
+    # Every fit with the penalty warns that its codes are short of the target (latent_gap_ 1.4-2.8 nats
+    # on the first fold of these short fits); the entropy column below measures it on the held-out fold.
     warnings.simplefilter("ignore", ConvergenceWarning)
     search.fit(X)
 
