@@ -76,22 +76,28 @@ ENTROPY_SAMPLES = 10000  # the entropy of at most this many codes (an N x N kern
 TABULAR_M = {"digits": 600, "breast_cancer": 200}
 
 
-def tabular_data(name, scaler):
-    from sklearn.datasets import load_breast_cancer, load_digits
+def split_scaled(X, scaler):
+    """A 70 % training split and the held-out rest, scaled on the training split (``scaler``: "standard",
+    "minmax" or None)."""
     from sklearn.model_selection import train_test_split
     from sklearn.preprocessing import MinMaxScaler, StandardScaler
 
-    X = (load_digits if name == "digits" else load_breast_cancer)().data
-    X_train, X_test = train_test_split(X, train_size=0.7, random_state=0)
+    X_train, X_test = train_test_split(X.astype(np.float64), train_size=0.7, random_state=0)
+    if scaler is None:
+        return X_train, X_test
     scale = (StandardScaler() if scaler == "standard" else MinMaxScaler()).fit(X_train)
     return scale.transform(X_train), scale.transform(X_test)
+
+
+def tabular_data(name, scaler):
+    from sklearn.datasets import load_breast_cancer, load_digits
+
+    return split_scaled((load_digits if name == "digits" else load_breast_cancer)().data, scaler)
 
 
 def unseen_data(name):
     """``--part unseen``: (training split, held-out split, latent_dim) of one data set."""
     from sklearn import datasets
-    from sklearn.model_selection import train_test_split
-    from sklearn.preprocessing import StandardScaler
 
     rng = np.random.RandomState(0)
     standardise = True
@@ -127,11 +133,7 @@ def unseen_data(name):
         latent_dim = 2
     else:
         raise ValueError(f"unknown data set {name!r}")
-    X_train, X_test = train_test_split(X.astype(np.float64), train_size=0.7, random_state=0)
-    if standardise:
-        scale = StandardScaler().fit(X_train)
-        X_train, X_test = scale.transform(X_train), scale.transform(X_test)
-    return X_train, X_test, latent_dim
+    return (*split_scaled(X, "standard" if standardise else None), latent_dim)
 
 
 UNSEEN = (

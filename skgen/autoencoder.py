@@ -44,6 +44,12 @@ _GAP_WARNING = 0.25  # nats of latent_gap_ above which fit warns (the robustness
 _GAP_NOISE = 0.09
 
 
+def _evenly_spaced(X, k):
+    """At most ``k`` evenly spaced rows of ``X`` (all of them when it has no more)."""
+    n = X.shape[0]
+    return X if n <= k else X[torch.linspace(0, n - 1, k, device=X.device).long()]
+
+
 _BANDWIDTH_MEMO = {}
 _BANDWIDTH_MEMO_SIZE = 64
 _BANDWIDTH_LOCK = threading.Lock()
@@ -738,12 +744,10 @@ class GENAutoencoder(BaseAutoencoder):
 
     def _finish_fit(self, Xt):
         """Measure ``latent_gap_``; fit the off-manifold law and the Jacobian floor of ``score_samples``."""
-        self.latent_gap_, self._gap_codes = self._latent_gap(Xt)
-        n = Xt.shape[0]
-        if n > _DENSITY_FIT_SAMPLES:  # evenly spaced rows: enough for k + 1 parameters per feature
-            Xt = Xt[torch.linspace(0, n - 1, _DENSITY_FIT_SAMPLES, device=Xt.device).long()]
-        with torch.no_grad():
-            X_hat = self._decode_tensor(self._encode_tensor(Xt))
+        Xt = _evenly_spaced(Xt, _DENSITY_FIT_SAMPLES)  # enough for k + 1 parameters per feature
+        Z = self._encode_tensor(Xt)
+        self.latent_gap_, self._gap_codes = self._latent_gap(_evenly_spaced(Z, _GAP_SAMPLES))
+        X_hat = self._decode_tensor(Z)
         self.signal_reference_ = self.signal_floor_ = None
         scale = None
         if self.residual_scale == "signal":
@@ -760,20 +764,16 @@ class GENAutoencoder(BaseAutoencoder):
         latent_std = math.sqrt(self.latent_distribution_.min_variance)
         self.jacobian_floor_ = math.sqrt(self.residual_variance_) / latent_std
 
-    def _latent_gap(self, Xt):
-        """Whitened KDE entropy of an equally large sample of ``latent_distribution_`` minus the codes';
-        the number of codes it was measured on."""
-        n = Xt.shape[0]
-        if n > _GAP_SAMPLES:  # evenly spaced rows, as for the off-manifold law
-            Xt = Xt[torch.linspace(0, n - 1, _GAP_SAMPLES, device=Xt.device).long()]
-            n = _GAP_SAMPLES
+    def _latent_gap(self, Z):
+        """Whitened KDE entropy of an equally large sample of ``latent_distribution_`` minus that of the
+        codes ``Z``; the number of codes."""
+        n = Z.shape[0]
         if n < self.latent_dim + 2:  # too few codes to whiten
             return math.nan, n
-        Z = self._encode_tensor(Xt).cpu()
         # One fixed reference sample per (distribution, n): the gap is a function of the codes alone.
         reference = self.latent_distribution_.sample(n, torch.Generator().manual_seed(0))
         try:
-            codes = whitened_entropy(Z)
+            codes = whitened_entropy(Z.cpu())
         except ValueError:  # a latent direction collapsed: no spread at all along it
             return math.inf, n
         return float(whitened_entropy(reference.cpu()) - codes), n
