@@ -330,9 +330,9 @@ class GENAutoencoder(BaseAutoencoder):
         How far the training codes are from following
         ``latent_distribution_``, in nats: the whitened KDE entropy
         (:class:`~skgen.EntropyScorer`'s measure) of an equally large sample of it
-        minus that of the codes of the training data (at most 4000 evenly
-        spaced rows; the reference sample is fixed, so the gap depends on the
-        codes alone). About 0 when the codes follow it (standard deviation
+        minus that of the distinct codes of the training data (at most 4000,
+        evenly spaced; a repeated row counts once; the reference sample is
+        fixed, so the gap depends on the codes alone). About 0 when the codes follow it (standard deviation
         about ``0.09 latent_dim / sqrt(n)``), below 0 for codes spread more
         evenly than a random sample, ``inf`` when a latent direction
         collapsed, NaN for fewer than ``latent_dim + 2`` samples. ``fit``
@@ -746,7 +746,7 @@ class GENAutoencoder(BaseAutoencoder):
         """Measure ``latent_gap_``; fit the off-manifold law and the Jacobian floor of ``score_samples``."""
         Xt = _evenly_spaced(Xt, _DENSITY_FIT_SAMPLES)  # enough for k + 1 parameters per feature
         Z = self._encode_tensor(Xt)
-        self.latent_gap_, self._gap_codes = self._latent_gap(_evenly_spaced(Z, _GAP_SAMPLES))
+        self.latent_gap_, self._gap_codes = self._latent_gap(Z)
         X_hat = self._decode_tensor(Z)
         self.signal_reference_ = self.signal_floor_ = None
         scale = None
@@ -766,14 +766,19 @@ class GENAutoencoder(BaseAutoencoder):
 
     def _latent_gap(self, Z):
         """Whitened KDE entropy of an equally large sample of ``latent_distribution_`` minus that of the
-        codes ``Z``; the number of codes."""
+        distinct codes among ``Z`` (at most ``_GAP_SAMPLES``, evenly spaced); the number of codes."""
+        # A repeated training row gives one code many times; at distance 0 from its copies it would drive
+        # the leave-one-out entropy towards -inf (every row twice: a gap of 63 nats for codes at -0.18).
+        Z = Z.cpu()
+        _, first = np.unique(Z.numpy(), axis=0, return_index=True)
+        Z = _evenly_spaced(Z[torch.from_numpy(np.sort(first))], _GAP_SAMPLES)  # in training order
         n = Z.shape[0]
         if n < self.latent_dim + 2:  # too few codes to whiten
             return math.nan, n
         # One fixed reference sample per (distribution, n): the gap is a function of the codes alone.
         reference = self.latent_distribution_.sample(n, torch.Generator().manual_seed(0))
         try:
-            codes = whitened_entropy(Z.cpu())
+            codes = whitened_entropy(Z)
         except ValueError:  # a latent direction collapsed: no spread at all along it
             return math.inf, n
         return float(whitened_entropy(reference.cpu()) - codes), n

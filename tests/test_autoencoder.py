@@ -65,6 +65,13 @@ def test_latent_gap_is_the_entropy_a_sample_of_the_latent_distribution_has_over_
     assert fits[0].latent_gap_ > 0.1 and abs(fits[1].latent_gap_) < 0.05
 
 
+def test_latent_gap_counts_a_repeated_row_once(blobs):
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", ConvergenceWarning)  # repeated rows are not codes off the target
+        gen = GENAutoencoder(**{**SMALL, "max_iter": 20}).fit(np.vstack([blobs, blobs]))
+    assert abs(gen.latent_gap_) < 0.05  # each code twice, at distance 0, read tens of nats
+
+
 def test_fit_warns_when_the_codes_do_not_follow_the_latent_distribution():
     X = load_digits().data / 16  # in [0, 1] (small initial codes) and two epochs: far from the target
     params = dict(latent_dim=4, hidden_layer_sizes=(32,), max_iter=2, random_state=0, device="cpu")
