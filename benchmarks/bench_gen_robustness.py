@@ -189,8 +189,9 @@ def measure(model, X_train, X_test, fit_seconds):
         "fit_s": fit_seconds,
         "n_iter": int(model.n_iter_),
         "latent_dim": int(model.latent_dim),
+        "jsd_weight": float(model.jsd_weight_),
     }
-    if model.jsd_weight > 0:
+    if model.jsd_weight_ > 0:
         rows = np.random.RandomState(0).permutation(len(X_train))[:ENTROPY_SAMPLES]
         row["entropy"] = _repro.latent_entropy(model, X_train[rows])
         row["n_entropy"] = len(rows)
@@ -366,7 +367,8 @@ def mnist(args, run):
                 }
                 rows.append(row)
                 print(
-                    f"  {kind} seed {seed}: fit {row['fit_s']:.0f} s, epoch {row['epoch_s']:.2f} s, "
+                    f"  {kind} seed {seed} (jsd_weight {row['jsd_weight']:g}): fit {row['fit_s']:.0f} s, "
+                    f"epoch {row['epoch_s']:.2f} s, "
                     f"{row['n_iter']} epochs, train MSE {row['rec']:.5f}, test MSE {row['test_rec']:.5f}",
                     flush=True,
                 )

@@ -15,6 +15,7 @@ from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import StandardScaler
 
 from skgen import DegenerateBandwidthError, EntropyScorer, GENAutoencoder
+from skgen.autoencoder import _auto_jsd_weight
 from skgen.metrics import whitened_entropy
 from skgen.targets import GaussianMixture
 
@@ -54,6 +55,28 @@ def test_fit_does_not_touch_the_global_torch_rng(blobs):
     torch.manual_seed(123)
     GENAutoencoder(**SMALL).fit(blobs)
     assert torch.equal(torch.rand(3), expected)
+
+
+def test_auto_jsd_weight_is_full_for_small_kde_sets_and_falls_to_0_4_from_10000():
+    weights = [_auto_jsd_weight(m) for m in (2, 5000, 6000, 8000, 9999, 10000, 60000)]
+    assert weights[:2] == [1.0, 1.0] and weights[-2:] == [0.4, 0.4]  # exactly: jsd_weight=0.4 fits again
+    assert all(a > b for a, b in zip(weights[1:-2], weights[2:-1]))  # falls between the ends
+    assert _auto_jsd_weight(math.sqrt(5000 * 10000)) == pytest.approx(math.sqrt(0.4))  # geometric in m
+
+
+def test_auto_jsd_weight_follows_the_kde_set_size_of_the_fit():
+    X = np.random.RandomState(0).normal(size=(6000, 4))
+    tiny = dict(SMALL, max_iter=1, bandwidth=0.5)
+    large = GENAutoencoder(**tiny).fit(X)
+    assert large.jsd_weight_ == pytest.approx(_auto_jsd_weight(6000)) and large.jsd_weight_ < 0.85
+    small = GENAutoencoder(**tiny, n_kde_samples=500).fit(X)  # a small KDE set gets the full weight
+    assert small.jsd_weight_ == 1.0
+    explicit = GENAutoencoder(**tiny, jsd_weight=large.jsd_weight_).fit(X)
+    assert explicit.jsd_weight_ == large.jsd_weight_
+    np.testing.assert_array_equal(explicit.transform(X), large.transform(X))
+    # and the weight is used: the full one trains other codes
+    unit = GENAutoencoder(**tiny, jsd_weight=1.0).fit(X)
+    assert not np.allclose(unit.transform(X), large.transform(X))
 
 
 def test_latent_gap_is_the_entropy_a_sample_of_the_latent_distribution_has_over_the_codes(blobs):

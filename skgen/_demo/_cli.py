@@ -227,7 +227,7 @@ def _run(args):
 
     from sklearn.pipeline import Pipeline
 
-    from ..autoencoder import GENAutoencoder
+    from ..autoencoder import GENAutoencoder, _auto_jsd_weight
 
     gen = GENAutoencoder(
         args.latent_dim,
@@ -240,10 +240,11 @@ def _run(args):
     )
     pipe = Pipeline([("scale", scaler), ("gen", gen)])
     m = min(cfg["n_kde_samples"], X.shape[0])
+    weight = _auto_jsd_weight(m) if gen.jsd_weight == "auto" else gen.jsd_weight
     widths = "-".join(str(w) for w in (X.shape[1], *gen.hidden_layer_sizes, args.latent_dim))
     _say(
         f"[2/4] training: latent_dim {args.latent_dim}, MLP {widths}, up to {cfg['epochs']} epochs, "
-        f"m = {m} KDE samples, jsd_weight {gen.jsd_weight}, device {device}, threads {args.threads_note}"
+        f"m = {m} KDE samples, jsd_weight {weight:g}, device {device}, threads {args.threads_note}"
     )
     t0 = time.perf_counter()
     try:
