@@ -79,6 +79,19 @@ def test_auto_jsd_weight_follows_the_kde_set_size_of_the_fit():
     assert not np.allclose(unit.transform(X), large.transform(X))
 
 
+def test_weight_control_keeps_the_full_weight_short_of_the_target_and_lowers_it_on_it(blobs):
+    short = GENAutoencoder(**SMALL, weight_control="gap").fit(blobs)  # 3 epochs: codes short of the target
+    assert short.latent_gap_ > 0.1
+    assert short.history_["jsd_weight"][:2] == [1.0, 1.0] and math.isnan(short.history_["jsd_weight"][2])
+    gen = GENAutoencoder(**{**SMALL, "max_iter": 40}, weight_control="gap").fit(blobs)
+    weights = np.asarray(gen.history_["jsd_weight"])
+    joint = weights[~np.isnan(weights)]  # the decoder phase has no penalty
+    assert len(joint) == 32 and joint[0] == gen.jsd_weight_ == 1.0 and joint.max() <= 1.0
+    assert joint[-1] < 0.9  # the codes reached the target: less weight holds them there
+    assert abs(gen.latent_gap_) < 0.05
+    assert "jsd_weight" not in GENAutoencoder(**SMALL).fit(blobs).history_
+
+
 def test_latent_gap_is_the_entropy_a_sample_of_the_latent_distribution_has_over_the_codes(blobs):
     fits = [GENAutoencoder(**{**SMALL, "max_iter": e}).fit(blobs) for e in (3, 20)]
     for gen in fits:  # the reference: the fixed sample of 300 that fit draws
