@@ -728,6 +728,8 @@ class GENAutoencoder(BaseAutoencoder):
             gap = self._control_reference - float(whitened_entropy(Z))
         except ValueError:  # a collapsed direction: the codes are short of the target
             gap = math.inf
+        if math.isnan(gap):  # no measurement: keep the weight
+            return
         self._log_weight_factor = min(self._log_weight_factor + _CONTROL_GAIN * (gap - _CONTROL_GAP), 0.0)
 
     def _refresh_kde_set(self, z, batch_idx, step):
