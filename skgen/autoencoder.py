@@ -718,17 +718,11 @@ class GENAutoencoder(BaseAutoencoder):
     @torch.no_grad()
     def _control_weight(self):
         """``weight_control="gap"``: move the weight's factor by the gap of the KDE set's codes."""
-        Z = _evenly_spaced(self._kde_codes, _CONTROL_SAMPLES).cpu()
-        if Z.shape[0] < self.latent_dim + 2:  # too few codes to whiten
-            return
-        if self._control_reference is None:  # one fixed reference sample per fit, as latent_gap_'s
-            reference = self.latent_distribution_.sample(Z.shape[0], torch.Generator().manual_seed(0))
-            self._control_reference = float(whitened_entropy(reference.cpu()))
-        try:
-            gap = self._control_reference - float(whitened_entropy(Z))
-        except ValueError:  # a collapsed direction: the codes are short of the target
-            gap = math.inf
-        if math.isnan(gap):  # no measurement: keep the weight
+        # The set's size is fixed for the fit, so its reference entropy is computed once.
+        gap, self._control_reference = self._entropy_gap(
+            _evenly_spaced(self._kde_codes, _CONTROL_SAMPLES), self._control_reference
+        )
+        if math.isnan(gap):  # too few codes to measure: keep the weight (inf: collapsed, the full weight)
             return
         self._log_weight_factor = min(self._log_weight_factor + _CONTROL_GAIN * (gap - _CONTROL_GAP), 0.0)
 
@@ -861,16 +855,22 @@ class GENAutoencoder(BaseAutoencoder):
         Z = Z.cpu()
         _, first = np.unique(Z.numpy(), axis=0, return_index=True)
         Z = _evenly_spaced(Z[torch.from_numpy(np.sort(first))], _GAP_SAMPLES)  # in training order
+        return self._entropy_gap(Z)[0], Z.shape[0]
+
+    def _entropy_gap(self, Z, reference=None):
+        """(gap, reference): the whitened KDE entropy of a sample of ``latent_distribution_`` as large as
+        ``Z`` (``reference``, computed when not given) minus that of the codes ``Z``; NaN for too few codes
+        to whiten, inf when a latent direction collapsed (no spread at all along it)."""
         n = Z.shape[0]
-        if n < self.latent_dim + 2:  # too few codes to whiten
-            return math.nan, n
-        # One fixed reference sample per (distribution, n): the gap is a function of the codes alone.
-        reference = self.latent_distribution_.sample(n, torch.Generator().manual_seed(0))
+        if n < self.latent_dim + 2:
+            return math.nan, reference
+        if reference is None:  # one fixed sample per (distribution, n): the gap is a function of the codes alone
+            sample = self.latent_distribution_.sample(n, torch.Generator().manual_seed(0))
+            reference = whitened_entropy(sample.cpu())
         try:
-            codes = whitened_entropy(Z)
-        except ValueError:  # a latent direction collapsed: no spread at all along it
-            return math.inf, n
-        return float(whitened_entropy(reference.cpu()) - codes), n
+            return reference - whitened_entropy(Z.cpu()), reference
+        except ValueError:
+            return math.inf, reference
 
     def _warn_if_short_of_target(self, n):
         gap = self.latent_gap_
