@@ -50,6 +50,9 @@ _AUTO_WEIGHT = ((5000, 1.0), (10000, 0.4))
 # weight_control="gap": the KDE set's codes the gap is measured on at each refresh (two kernel sums of
 # 1000^2, about 15 ms on a CPU), the gap it holds the codes at (nats) and its gain (log-weight per nat).
 _CONTROL_SAMPLES, _CONTROL_GAP, _CONTROL_GAIN = 1000, 0.05, 0.5
+# ... and the pull it keeps on codes beyond the target's 1 - _PULL_MASS region (its level estimated from
+# _PULL_SAMPLES draws where the target is not Gaussian: about 100 beyond it)
+_PULL_MASS, _PULL_SAMPLES = 1e-4, 1_000_000
 
 
 def _auto_jsd_weight(m):
@@ -608,6 +611,11 @@ class GENAutoencoder(BaseAutoencoder):
         self._labels = None if self._labels_all is None else self._labels_all.to(X_train.device)[self._train_idx]
         self.jsd_weight_ = _auto_jsd_weight(m) if self.jsd_weight == "auto" else float(self.jsd_weight)
         self._log_weight_factor, self._control_reference = 0.0, None
+        # weight_control keeps the full weight's pull on codes beyond the target's 1 - _PULL_MASS region
+        self._pull_level = None
+        if self.weight_control is not None:
+            pull_gen = torch.Generator().manual_seed(0)  # a fixed level: the main generator is not drawn from
+            self._pull_level = log_prob_quantile(self.target_, _PULL_MASS, n_samples=_PULL_SAMPLES, generator=pull_gen)
         self._control_every = -(-m // min(self.batch_size, n))  # one measurement per m samples seen
         if self.jsd_weight_ == 0:  # no penalty: no KDE set to keep
             return
@@ -698,7 +706,23 @@ class GENAutoencoder(BaseAutoencoder):
         if self._labels is not None:  # labelled codes: cross-entropy of their own component
             anchor = component_cross_entropy(self.target_, z, self._labels[batch_idx])
             penalty = penalty if anchor is None else penalty + anchor
-        return self._weight() * penalty
+        return self._with_floor_pull(self._weight() * penalty, z)
+
+    def _with_floor_pull(self, penalty, z):
+        """What ``weight_control`` takes from the penalty, kept as a pull on codes far out.
+
+        Beyond the density floor an isolated code feels the floored penalty as about
+        ``log c - log p_t(z)``; with less weight that pull weakens and the odd code escapes. So the
+        weight taken away, ``jsd_weight_`` minus the weight now, keeps pulling ``log p_t(z)`` up to
+        ``_pull_level``, the level outside of which the target holds 1e-4 of its mass: far enough out
+        to leave the tail the stationary point needs (a pull from the floor's 1 % level cost
+        reconstruction), close enough to hold every training code within the radius holding all but
+        1e-6 (robustness benchmark, user guide).
+        """
+        rest = self.jsd_weight_ - self._weight()
+        if rest <= 0:
+            return penalty
+        return penalty + rest * torch.relu(self._pull_level - self.target_.log_prob(z)).mean()
 
     def _weight(self):
         """The weight of the penalty now: ``jsd_weight_``, times the factor of ``weight_control``."""
@@ -752,7 +776,7 @@ class GENAutoencoder(BaseAutoencoder):
         if self.jsd_weight_ == 0:
             return None
         lagged = None if self._lagged is None else self._lagged_codes_of(X_val)
-        return self._weight() * jsd_loss(
+        penalty = self._weight() * jsd_loss(
             z,
             self._kde_codes,
             self.target_,
@@ -761,6 +785,7 @@ class GENAutoencoder(BaseAutoencoder):
             lagged_z=lagged,
             log_floor=self.log_density_floor_,
         )
+        return self._with_floor_pull(penalty, z)
 
     def _reconstruction(self, x, x_hat):
         if self.reconstruction == "relative":
@@ -820,6 +845,7 @@ class GENAutoencoder(BaseAutoencoder):
                 "_next_order",
                 "_log_weight_factor",
                 "_control_reference",
+                "_pull_level",
                 "_control_every",
             ):
                 self.__dict__.pop(key, None)
