@@ -49,6 +49,7 @@ PAPER = dict(
     decoder_fraction=0.0,
     learning_rate=2e-4,
     beta1=0.5,
+    weight_control=None,
 )
 CONFIGS = (
     ("jsd_weight=0", dict(jsd_weight=0.0)),
@@ -61,6 +62,7 @@ CONFIGS = (
     ("density_floor=None", dict(density_floor=None)),
     ("decoder_fraction=0", dict(decoder_fraction=0.0)),
     ("beta1=0.5", dict(beta1=0.5)),
+    ("weight_control=None", dict(weight_control=None)),
     ('data_scaling="global"', dict(data_scaling="global")),
     ('w=0, data_scaling="global"', dict(jsd_weight=0.0, data_scaling="global")),
     ("paper's settings", PAPER),

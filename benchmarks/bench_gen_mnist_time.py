@@ -54,7 +54,7 @@ def main(argv=None):
         ("jsd_weight=0", dict(jsd_weight=0.0)),
         ("defaults (snapshot, k_b = m / 64)", {}),
         ("paper: full refresh every 10", dict(kde_refresh="full", kde_refresh_every=10)),
-        ('defaults, weight_control="gap"', dict(weight_control="gap")),
+        ("defaults, weight_control=None", dict(weight_control=None)),
     ]
     if not args.skip_every_minibatch:
         configs.append(("full refresh every minibatch", dict(kde_refresh="full", kde_refresh_every=1)))

@@ -17,7 +17,7 @@ from sklearn.preprocessing import StandardScaler
 from skgen import DegenerateBandwidthError, EntropyScorer, GENAutoencoder
 from skgen.autoencoder import _auto_jsd_weight
 from skgen.metrics import whitened_entropy
-from skgen.targets import GaussianMixture
+from skgen.targets import GaussianMixture, log_prob_quantile
 
 SMALL = dict(latent_dim=2, hidden_layer_sizes=(16,), max_iter=3, batch_size=32, random_state=0, device="cpu")
 
@@ -35,7 +35,7 @@ def test_fit_transform_inverse_shapes_and_attributes(fitted, blobs):
     assert fitted.n_kde_samples_ == 300  # capped at the data size
     assert 0 < fitted.bandwidth_ < 1
     assert fitted.latent_distribution_.cov == pytest.approx((1 - fitted.bandwidth_**2) * np.eye(2))
-    assert set(fitted.history_) == {"loss", "reconstruction", "jsd", "validation_loss", "seconds"}
+    assert set(fitted.history_) == {"loss", "reconstruction", "jsd", "jsd_weight", "validation_loss", "seconds"}
     assert len(fitted.history_["loss"]) == fitted.n_iter_ == 3
     assert fitted.residual_variance_ > 0
     assert list(fitted.get_feature_names_out()) == ["genautoencoder0", "genautoencoder1"]
@@ -80,16 +80,38 @@ def test_auto_jsd_weight_follows_the_kde_set_size_of_the_fit():
 
 
 def test_weight_control_keeps_the_full_weight_short_of_the_target_and_lowers_it_on_it(blobs):
-    short = GENAutoencoder(**SMALL, weight_control="gap").fit(blobs)  # 3 epochs: codes short of the target
+    short = GENAutoencoder(**SMALL).fit(blobs)  # the default; 3 epochs: codes short of the target
     assert short.latent_gap_ > 0.1
     assert short.history_["jsd_weight"][:2] == [1.0, 1.0] and math.isnan(short.history_["jsd_weight"][2])
-    gen = GENAutoencoder(**{**SMALL, "max_iter": 40}, weight_control="gap").fit(blobs)
+    gen = GENAutoencoder(**{**SMALL, "max_iter": 40}).fit(blobs)
     weights = np.asarray(gen.history_["jsd_weight"])
     joint = weights[~np.isnan(weights)]  # the decoder phase has no penalty
     assert len(joint) == 32 and joint[0] == gen.jsd_weight_ == 1.0 and joint.max() <= 1.0
     assert joint[-1] < 0.9  # the codes reached the target: less weight holds them there
     assert abs(gen.latent_gap_) < 0.05
-    assert "jsd_weight" not in GENAutoencoder(**SMALL).fit(blobs).history_
+    fixed = GENAutoencoder(**{**SMALL, "max_iter": 40}, weight_control=None).fit(blobs)
+    assert "jsd_weight" not in fixed.history_  # the weight stays jsd_weight_
+    assert not np.allclose(fixed.transform(blobs), gen.transform(blobs))
+
+
+@pytest.mark.parametrize("target", ["normal", GaussianMixture([[-3.0, 0.0], [3.0, 0.0]], 1.0)])
+def test_weight_control_keeps_the_weight_it_takes_as_a_pull_on_codes_far_out(blobs, target):
+    gen = GENAutoencoder(**{**SMALL, "max_iter": 2, "target": target}, weight_control="gap").fit(blobs)
+    assert not hasattr(gen, "_pull_level")  # training state, removed after fit
+    level = log_prob_quantile(gen.target_, 1e-4, n_samples=1_000_000, generator=torch.Generator().manual_seed(0))
+    gen._pull_level = level
+    inside, outside = torch.zeros(3, 2), torch.tensor([[12.0, 0.0], [0.0, 6.0], [-9.0, 3.0]], requires_grad=True)
+    assert float(gen.target_.log_prob(outside).max()) < level < float(gen.target_.log_prob(inside).min())
+    base = torch.tensor(0.5)
+    gen._log_weight_factor = 0.0  # the full weight: nothing to keep
+    assert gen._with_floor_pull(base, outside) is base
+    gen._log_weight_factor = math.log(0.1)  # a tenth of the weight: the other 0.9 pulls the codes far out
+    assert float(gen._with_floor_pull(base, inside)) == 0.5
+    pulled = gen._with_floor_pull(base, outside)
+    expected = 0.5 + 0.9 * gen.jsd_weight_ * float((level - gen.target_.log_prob(outside)).mean())
+    assert float(pulled) == pytest.approx(expected, rel=1e-6)
+    (grad,) = torch.autograd.grad(pulled, outside)
+    assert ((grad * outside).sum(1) > 0).all()  # descending it moves every code inward
 
 
 def test_latent_gap_is_the_entropy_a_sample_of_the_latent_distribution_has_over_the_codes(blobs):
