@@ -715,9 +715,9 @@ class GENAutoencoder(BaseAutoencoder):
         if self._labels is not None:  # labelled codes: cross-entropy of their own component
             anchor = component_cross_entropy(self.target_, z, self._labels[batch_idx])
             penalty = penalty if anchor is None else penalty + anchor
-        return self._with_floor_pull(self._weight() * penalty, z)
+        return self._with_tail_pull(self._weight() * penalty, z)
 
-    def _with_floor_pull(self, penalty, z):
+    def _with_tail_pull(self, penalty, z):
         """What ``weight_control`` takes from the penalty, kept as a pull on codes far out.
 
         Beyond the density floor an isolated code feels the floored penalty as about
@@ -794,7 +794,7 @@ class GENAutoencoder(BaseAutoencoder):
             lagged_z=lagged,
             log_floor=self.log_density_floor_,
         )
-        return self._with_floor_pull(penalty, z)
+        return self._with_tail_pull(penalty, z)
 
     def _reconstruction(self, x, x_hat):
         if self.reconstruction == "relative":

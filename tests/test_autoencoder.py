@@ -104,10 +104,10 @@ def test_weight_control_keeps_the_weight_it_takes_as_a_pull_on_codes_far_out(blo
     assert float(gen.target_.log_prob(outside).max()) < level < float(gen.target_.log_prob(inside).min())
     base = torch.tensor(0.5)
     gen._log_weight_factor = 0.0  # the full weight: nothing to keep
-    assert gen._with_floor_pull(base, outside) is base
+    assert gen._with_tail_pull(base, outside) is base
     gen._log_weight_factor = math.log(0.1)  # a tenth of the weight: the other 0.9 pulls the codes far out
-    assert float(gen._with_floor_pull(base, inside)) == 0.5
-    pulled = gen._with_floor_pull(base, outside)
+    assert float(gen._with_tail_pull(base, inside)) == 0.5
+    pulled = gen._with_tail_pull(base, outside)
     expected = 0.5 + 0.9 * gen.jsd_weight_ * float((level - gen.target_.log_prob(outside)).mean())
     assert float(pulled) == pytest.approx(expected, rel=1e-6)
     (grad,) = torch.autograd.grad(pulled, outside)
