@@ -157,9 +157,8 @@ class GENAutoencoder(BaseAutoencoder):
         cancer data in [0, 1] from up to 0.97 nats to at most 0.14 (held-out
         reconstruction with the default ``weight_control``: breast cancer
         20-33 % better, digits from 10 % better to 3 % worse), and the plain
-        autoencoder (``jsd_weight=0``) fits its
-        training data 1.4-3x better with it (its held-out error is
-        unchanged). Standardised data are unchanged. It is not the default:
+        autoencoder (``jsd_weight=0``) fits its training data 1.4-3x better
+        with it (its held-out error is unchanged). Standardised data are unchanged. It is not the default:
         on MNIST the scaled plain autoencoder fits its training images
         better and the scaled GEN does not, so the GEN's training error is
         1.20x the autoencoder's against 1.11x unscaled (user guide,
@@ -292,8 +291,8 @@ class GENAutoencoder(BaseAutoencoder):
         mean log density with it than with ``"constant"``. Elsewhere keep
         ``"constant"``: on centred data (``StandardScaler``) the mean square
         measures the distance from the data's mean, not a signal, and on
-        tabular features it ranked worse (breast cancer, benign as inliers: AUROC 0.905 to
-        0.832 standardised, 0.898 to 0.817 in [0, 1]).
+        tabular features it ranked worse (breast cancer, benign as inliers:
+        AUROC 0.905 to 0.832 standardised, 0.898 to 0.817 in [0, 1]).
     batch_size : int, default=64
         Samples per minibatch. A last minibatch of one sample joins the one
         before it (batch-norm layers cannot train on a single row).
@@ -620,14 +619,13 @@ class GENAutoencoder(BaseAutoencoder):
         self._labels = None if self._labels_all is None else self._labels_all.to(X_train.device)[self._train_idx]
         self.jsd_weight_ = _auto_jsd_weight(m) if self.jsd_weight == "auto" else float(self.jsd_weight)
         self._log_weight_factor, self._control_reference = 0.0, None
-        # weight_control keeps the full weight's pull on codes beyond the target's 1 - _PULL_MASS region
-        self._pull_level = None
-        if self.weight_control is not None:
-            pull_gen = torch.Generator().manual_seed(0)  # a fixed level: the main generator is not drawn from
-            self._pull_level = log_prob_quantile(self.target_, _PULL_MASS, n_samples=_PULL_SAMPLES, generator=pull_gen)
         self._control_every = -(-m // min(self.batch_size, n))  # one measurement per m samples seen
         if self.jsd_weight_ == 0:  # no penalty: no KDE set to keep
             return
+        # weight_control keeps the full weight's pull on codes beyond the target's 1 - _PULL_MASS region
+        if self.weight_control is not None:
+            pull_gen = torch.Generator().manual_seed(0)  # a fixed level: the main generator is not drawn from
+            self._pull_level = log_prob_quantile(self.target_, _PULL_MASS, n_samples=_PULL_SAMPLES, generator=pull_gen)
         # Line 3: a subset of m training samples whose lagged codes form the KDE set.
         self._X_train = X_train
         self._kde_generator = torch.Generator().manual_seed(draw_seed(generator))
@@ -725,8 +723,8 @@ class GENAutoencoder(BaseAutoencoder):
         weight taken away, ``jsd_weight_`` minus the weight now, keeps pulling ``log p_t(z)`` up to
         ``_pull_level``, the level outside of which the target holds 1e-4 of its mass: far enough out
         to leave the tail the stationary point needs (a pull from the floor's 1 % level cost
-        reconstruction), close enough to hold every training code within the radius holding all but
-        1e-6 (robustness benchmark, user guide).
+        reconstruction), close enough that no training code went beyond 1.33x the radius holding all
+        but 1e-6 (robustness benchmark; 1.9x without the pull).
         """
         rest = self.jsd_weight_ - self._weight()
         if rest <= 0:
