@@ -6,9 +6,9 @@ epochs that train the encoder) of GENAutoencoder (latent_dim 8, default MLP
 with ``jsd_weight=0`` (no KDE work), with the defaults (the snapshot scheme,
 one refresh per m samples trained on), with the paper's full refresh every 10
 minibatches (``kde_refresh="full", kde_refresh_every=10``), with the defaults
-and ``weight_control="gap"`` (an entropy gap of 1000 codes per refresh) and
-with a full refresh after every minibatch (the previous default). All in one run, one
-after the other, so that the ratios compare like with like. The bandwidth
+but ``weight_control=None`` (no entropy gap of 1000 codes per refresh) and
+with a full refresh after every minibatch (the previous scheme). All in one
+run, one after the other, so that the ratios compare like with like. The bandwidth
 search is excluded from the epoch times (it is memoised after the first fit)
 and printed apart, with the rest of the set-up.
 

@@ -158,11 +158,11 @@ class GENAutoencoder(BaseAutoencoder):
         reconstruction with the default ``weight_control``: breast cancer
         20-33 % better, digits from 10 % better to 3 % worse), and the plain
         autoencoder (``jsd_weight=0``) fits its training data 1.4-3x better
-        with it (its held-out error is unchanged). Standardised data are unchanged. It is not the default:
-        on MNIST the scaled plain autoencoder fits its training images
-        better and the scaled GEN does not, so the GEN's training error is
-        1.20x the autoencoder's against 1.11x unscaled (user guide,
-        scaling). (With ``weight_control=None`` the codes on digits in
+        with it (its held-out error is unchanged). Standardised data are
+        unchanged. It is not the default: on MNIST the scaled plain
+        autoencoder fits its training images better and the scaled GEN does
+        not, so the GEN's training error is 1.20x the autoencoder's against
+        1.11x unscaled (user guide, scaling). (With ``weight_control=None`` the codes on digits in
         [0, 1] overshoot the target, gap -0.22, and reconstruct 16 % worse;
         with the default control they do not.)
     target : "normal", Target or fitted sklearn GaussianMixture, default="normal"
