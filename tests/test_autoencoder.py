@@ -212,6 +212,26 @@ def test_score_samples_matches_eq_10_11_by_hand(blobs, off_manifold, residual_sc
         assert model.signal_reference_ == pytest.approx(float((X_hat.astype(float) ** 2).mean()), rel=1e-4)
 
 
+@pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")  # 3 epochs: codes short of the target
+def test_residual_scale_auto_takes_the_signal_law_on_intensity_data_only():
+    X = load_digits().data[:300] / 16.0  # pixels in [0, 1], half of them background
+    params = {**SMALL, "latent_dim": 3}
+    auto = GENAutoencoder(**params).fit(X)
+    signal = GENAutoencoder(**params, residual_scale="signal").fit(X)
+    assert auto.residual_scale_ == signal.residual_scale_ == "signal" and auto.signal_reference_ > 0
+    np.testing.assert_array_equal(auto.score_samples(X[:20]), signal.score_samples(X[:20]))
+    # the choice reads the data fit is given, not what data_scaling makes of them
+    assert GENAutoencoder(**params, data_scaling="global").fit(X).residual_scale_ == "signal"
+    Xs = StandardScaler().fit_transform(X)  # centred: the mean square is no signal
+    auto = GENAutoencoder(**params).fit(Xs)
+    constant = GENAutoencoder(**params, residual_scale="constant").fit(Xs)
+    assert auto.residual_scale_ == constant.residual_scale_ == "constant" and auto.signal_reference_ is None
+    np.testing.assert_array_equal(auto.score_samples(Xs[:20]), constant.score_samples(Xs[:20]))
+    # an explicit choice is kept whatever the data
+    assert GENAutoencoder(**params, residual_scale="signal").fit(Xs).residual_scale_ == "signal"
+    assert GENAutoencoder(**params, residual_scale="constant").fit(X).residual_scale_ == "constant"
+
+
 def test_each_in_manifold_term_changes_the_ranking_of_on_manifold_novelty():
     # benchmarks/bench_density_terms.py, reduced: points in sparse stretches of a curve the GEN reconstructs
     # well; the Jacobian term ranks the valley between the modes (whose codes sit at the Gaussian's centre),

@@ -9,6 +9,7 @@ from skgen.density import (
     decoder_jacobian,
     fit_residual_gaussian,
     fit_signal_scale,
+    has_zero_background,
     jacobian_log_det,
     residual_log_prob,
     signal_scale,
@@ -106,3 +107,23 @@ def test_signal_scaled_law_is_a_gaussian_with_the_covariance_scaled_per_sample()
     np.testing.assert_allclose(faint.numpy(), floor)
     assert torch.isfinite(residual_log_prob(R[:2], params, scale=faint)).all()
     assert fit_signal_scale(torch.zeros(3, 6))[1] == 1e-3  # nothing decoded: the minimum floor, no division by 0
+
+
+def test_zero_background_means_no_negative_value_and_a_quarter_of_exact_zeros():
+    from sklearn.datasets import load_breast_cancer, load_digits
+    from sklearn.preprocessing import MinMaxScaler, StandardScaler
+
+    digits = load_digits().data  # 8x8 images: 49 % of the pixels are 0
+    assert has_zero_background(torch.as_tensor(digits)) and has_zero_background(torch.as_tensor(digits / 16))
+    assert not has_zero_background(torch.as_tensor(StandardScaler().fit_transform(digits)))  # centred
+    # min-max scaled measurements: about one zero per feature, a minimum and not a background
+    table = MinMaxScaler().fit_transform(load_breast_cancer().data)
+    assert table.min() == 0 and not has_zero_background(torch.as_tensor(table))
+    X = torch.ones(4, 25)
+    X[:, :6] = 0  # 24 % zeros
+    assert not has_zero_background(X)
+    X[0, 6:10] = 0  # 25 %
+    assert has_zero_background(X)
+    X[1, 20] = -1e-9  # one negative value is enough to say no
+    assert not has_zero_background(X)
+    assert not has_zero_background(torch.zeros(0, 3))
