@@ -38,6 +38,7 @@ from sklearn.preprocessing import FunctionTransformer
 
 from skgen import EntropyScorer, GENAutoencoder, jsd_bandwidth
 from skgen.datasets import load_mnist
+from skgen.density import fit_residual_gaussian, fit_signal_scale, residual_log_prob, signal_scale
 from skgen.utils._torch import resolve_device
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -197,6 +198,27 @@ def reconstruction_mse(model, X):
         x = X[i : i + 4096]
         out.append(((x - model.inverse_transform(model.transform(x))) ** 2).sum())
     return float(np.sum(out) / X.size)
+
+
+def residual_laws(gen, X_train, X_test):
+    """Off-manifold log densities of ``X_test`` under each law a GEN can fit, all on ``gen``'s training residuals.
+
+    ``"iso"``: ``off_manifold="isotropic"``; ``"const"`` and ``"signal"``: the low-rank law with
+    ``residual_scale="constant"`` and ``"signal"`` (scaled per sample by the reconstruction's mean square),
+    whichever the GEN itself uses. Returns the dict and the test reconstructions ``D(E(X_test))``.
+    """
+    X_hat_tr, X_hat_te = (torch.as_tensor(gen.inverse_transform(gen.transform(X))) for X in (X_train, X_test))
+    resid_tr, resid_te = torch.as_tensor(X_train) - X_hat_tr, torch.as_tensor(X_test) - X_hat_te
+    reference, floor = fit_signal_scale(X_hat_tr)
+    scale_tr, scale_te = (signal_scale(Xh, reference, floor) for Xh in (X_hat_tr, X_hat_te))
+    iso, const = (fit_residual_gaussian(resid_tr, k) for k in (0, gen.latent_dim))
+    signal = fit_residual_gaussian(resid_tr, gen.latent_dim, scale=scale_tr)
+    laws = {
+        "iso": residual_log_prob(resid_te, iso),
+        "const": residual_log_prob(resid_te, const),
+        "signal": residual_log_prob(resid_te, signal, scale=scale_te),
+    }
+    return {name: value.numpy() for name, value in laws.items()}, X_hat_te.numpy()
 
 
 def latent_entropy(model, X):

@@ -36,12 +36,13 @@ import time
 
 import numpy as np
 import torch
+from _repro import residual_laws
 from sklearn.datasets import load_breast_cancer, load_digits
 from sklearn.metrics import roc_auc_score
 from sklearn.preprocessing import MinMaxScaler, StandardScaler
 
 from skgen import GENAutoencoder
-from skgen.density import fit_residual_gaussian, fit_signal_scale, has_zero_background, residual_log_prob, signal_scale
+from skgen.density import has_zero_background
 
 # The ten shapes as polylines in a unit frame (arcs as 24-point polylines).
 _ARC = [(np.cos(a), np.sin(a)) for a in np.linspace(0, 2 * np.pi, 24)]
@@ -109,18 +110,11 @@ def law_aurocs(X_train, X_test, inliers, latent_dim, epochs, seed):
     gen.fit(X_train)
     terms = gen.log_density_terms(X_test)
     in_manifold = terms["latent"] + terms["jacobian"]
-    X_hat_tr, X_hat_te = (torch.as_tensor(gen.inverse_transform(gen.transform(X))) for X in (X_train, X_test))
-    reference, floor = fit_signal_scale(X_hat_tr)
-    law = fit_residual_gaussian(
-        torch.as_tensor(X_train) - X_hat_tr, latent_dim, scale=signal_scale(X_hat_tr, reference, floor)
-    )
-    signal = residual_log_prob(
-        torch.as_tensor(X_test) - X_hat_te, law, scale=signal_scale(X_hat_te, reference, floor)
-    ).numpy()
+    laws, _ = residual_laws(gen, X_train, X_test)
     auto = "signal" if has_zero_background(torch.as_tensor(X_train)) else "constant"
     return (
-        roc_auc_score(inliers, in_manifold + terms["off_manifold"]),
-        roc_auc_score(inliers, in_manifold + signal),
+        roc_auc_score(inliers, in_manifold + laws["const"]),
+        roc_auc_score(inliers, in_manifold + laws["signal"]),
         auto,
     )
 

@@ -71,16 +71,13 @@ import time
 import warnings
 
 import numpy as np
-import torch
-from _repro import TRAINING, Run, load_mnist_split, make_model, make_parser, save_grids
+from _repro import TRAINING, Run, load_mnist_split, make_model, make_parser, residual_laws, save_grids
 from sklearn.datasets import load_digits
 from sklearn.decomposition import PCA
 from sklearn.ensemble import IsolationForest
 from sklearn.metrics import average_precision_score, roc_auc_score
 from sklearn.neighbors import LocalOutlierFactor
 from sklearn.svm import OneClassSVM
-
-from skgen.density import fit_residual_gaussian, fit_signal_scale, residual_log_prob, signal_scale
 
 # Mean AUROC measured by others on this protocol (6000 training images per digit, full test set).
 PEERS = {
@@ -165,20 +162,10 @@ def score_digit(X_tr, X_te, args, epochs, pyod, inliers):
             "Jacobian": jac,
         }
     )
-    X_hat = gen.inverse_transform(gen.transform(X_te))
+    laws, X_hat = residual_laws(gen, X_tr, X_te)
     scores["GEN recon"] = recon_score(X_te, X_hat)
-    X_hat_tr = torch.as_tensor(gen.inverse_transform(gen.transform(X_tr)))
-    resid_tr, resid_te = torch.as_tensor(X_tr) - X_hat_tr, torch.as_tensor(X_te - X_hat)
-    iso = fit_residual_gaussian(resid_tr, 0)  # what off_manifold="isotropic" fits
-    scores["p(x) iso"] = lat + jac + residual_log_prob(resid_te, iso).numpy()
-    # What residual_scale="constant" and "signal" fit (the low-rank law, the latter scaled per sample by the
-    # reconstruction's mean square), whichever "auto" chose for the GEN itself
-    const = fit_residual_gaussian(resid_tr, gen.latent_dim)
-    reference, floor = fit_signal_scale(X_hat_tr)
-    scale_tr, scale_te = (signal_scale(Xh, reference, floor) for Xh in (X_hat_tr, torch.as_tensor(X_hat)))
-    signal = fit_residual_gaussian(resid_tr, gen.latent_dim, scale=scale_tr)
-    scores["p(x) const"] = lat + jac + residual_log_prob(resid_te, const).numpy()
-    scores["p(x) signal"] = lat + jac + residual_log_prob(resid_te, signal, scale=scale_te).numpy()
+    # off_manifold="isotropic", and residual_scale="constant" and "signal", whichever "auto" chose for the GEN
+    scores.update({f"p(x) {name}": lat + jac + off_law for name, off_law in laws.items()})
     seconds["GEN p(x)"] = time.perf_counter() - t0
     info = f"GEN: h = {gen.bandwidth_:.3f}, m = {gen.n_kde_samples_}, {gen.n_iter_} epochs, {seconds['GEN p(x)']:.0f} s"
     # how well each off-manifold law fits held-out inliers: their mean log density

@@ -112,7 +112,7 @@ def has_zero_background(X, *, min_zero_fraction=0.25):
     """
     if X.numel() == 0 or bool((X < 0).any()):
         return False
-    return float((X == 0).double().mean()) >= min_zero_fraction
+    return int(torch.count_nonzero(X == 0)) >= min_zero_fraction * X.numel()  # no float copy of X
 
 
 def fit_signal_scale(X_hat, *, min_scale=1e-3, X=None, min_reference=1e-6):
