@@ -50,6 +50,7 @@ PAPER = dict(
     learning_rate=2e-4,
     beta1=0.5,
     weight_control=None,
+    data_scaling=None,  # on digits in [0, 1] what "auto" resolves to; named so the set is the paper's anywhere
 )
 CONFIGS = (
     ("jsd_weight=0", dict(jsd_weight=0.0)),
