@@ -518,12 +518,15 @@ class BaseAutoencoder(TorchModulesMixin, ClassNamePrefixFeaturesOutMixin, Transf
                 h = self.encoder_(x)
             out = self.decoder_(self._training_code(h))
             recon = self._reconstruction(x, out)
-            if joint and not bool(torch.isfinite(h).all()):  # before the penalty reads them (a KDE refuses them)
+            try:
+                penalty = self._penalty(h, idx) if joint else None
+            except ValueError:  # a penalty that refuses non-finite codes (a KDE): the encoder diverged
+                if bool(torch.isfinite(h).all()):
+                    raise
                 raise FloatingPointError(
                     f"the encoder's output became non-finite in epoch {self.n_iter_ + 1} (minibatch starting at "
                     f"{start}). " + self._divergence_advice(False)
-                )
-            penalty = self._penalty(h, idx) if joint else None
+                ) from None
             loss = recon if penalty is None else recon + penalty
             loss_value = loss.item()  # one host sync per minibatch for the check and history_
             if not math.isfinite(loss_value):
