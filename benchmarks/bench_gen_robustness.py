@@ -319,20 +319,18 @@ def summarise(rows, label_keys, gap_bar):
     return fails
 
 
+def job_base(args, **case):
+    """The fields of a fit job that the command line sets, with the case's own."""
+    return {**case, "epochs": args.epochs, "optimised_codes": args.optimised_codes}
+
+
 def tabular(args, run):
     jobs = []
     for data in ("digits", "breast_cancer"):
         for scaler in ("standard", "minmax"):
             for width in ((512, 256), (256, 128)):
                 for seed in range(args.seed, args.seed + args.seeds):
-                    base = dict(
-                        data=data,
-                        scaler=scaler,
-                        width=list(width),
-                        seed=seed,
-                        epochs=args.epochs,
-                        optimised_codes=args.optimised_codes,
-                    )
+                    base = job_base(args, data=data, scaler=scaler, width=list(width), seed=seed)
                     jobs.append({**base, "kind": "AE", "m": None, "params": args.network_params})
                     for m in ("n", TABULAR_M[data]):
                         jobs.append(
@@ -358,14 +356,7 @@ def unseen(args, run):
     jobs = []
     for data in args.unseen:
         for seed in range(args.seed, args.seed + args.seeds):
-            base = dict(
-                data=data,
-                scaler="unseen",
-                width=[512, 256],
-                seed=seed,
-                epochs=args.epochs,
-                optimised_codes=args.optimised_codes,
-            )
+            base = job_base(args, data=data, scaler="unseen", width=[512, 256], seed=seed)
             jobs.append({**base, "kind": "AE", "m": None, "params": args.network_params})
             jobs.append(
                 {**base, "kind": "GEN", "m": 10**9, "m_label": "m=n", "params": {**args.network_params, **args.params}}
