@@ -52,8 +52,9 @@ emitted the ``ConvergenceWarning`` for a ``latent_gap_`` above its threshold.
 
 ``--optimised-codes`` adds ``test opt``: the held-out error of both
 networks with codes optimised for their decoder (``OPT_STEPS`` Adam steps on
-``z``, from the encoder's code, minimising ``||D(z) - x||^2``), GEN over
-plain autoencoder, worst seed. Where ``test rec`` is far above it, the
+``z``, from the encoder's code, minimising ``||D(z) - x||^2``; on at most
+``OPT_ROWS`` held-out rows, all of them on the tables), GEN over plain
+autoencoder, worst seed. Where ``test rec`` is far above it, the
 excess is the encoder's (held-out samples encoded where the decoder does
 not reconstruct them best), not the decoder's.
 
@@ -87,7 +88,8 @@ import _repro  # noqa: E402
 BARS = {"gap": 0.15, "gap_mnist": 0.1, "norm": 1.5, "rec": 1.15, "time": 2.0}
 ENTROPY_SAMPLES = 10000  # the entropy of at most this many codes (an N x N kernel sum), as in Table 2
 TABULAR_M = {"digits": 600, "breast_cancer": 200}
-OPT_STEPS, OPT_LR = 1500, 1e-2  # --optimised-codes: Adam on the codes, the decoder fixed
+# --optimised-codes: Adam on the codes of at most OPT_ROWS held-out rows (evenly spaced), the decoder fixed
+OPT_STEPS, OPT_LR, OPT_ROWS = 1500, 1e-2, 2000
 
 
 def split_scaled(X, scaler):
@@ -195,9 +197,12 @@ def optimised_code_mse(model, X):
     """Mean squared error of ``D(z)`` against ``X`` with ``z`` optimised for the decoder, from ``E(x)``."""
     import torch
 
-    x = torch.as_tensor(X, dtype=torch.float32)
-    z = torch.as_tensor(model.transform(X), dtype=torch.float32).requires_grad_(True)
+    X = X[np.linspace(0, len(X) - 1, min(len(X), OPT_ROWS)).round().astype(int)]
+
     decoder = model.decoder_.requires_grad_(False)
+    device = next(decoder.parameters()).device
+    x = torch.as_tensor(X, dtype=torch.float32, device=device)
+    z = torch.as_tensor(model.transform(X), dtype=torch.float32, device=device).requires_grad_(True)
     optimizer = torch.optim.Adam([z], lr=OPT_LR)
     for _ in range(OPT_STEPS):
         optimizer.zero_grad()
@@ -410,6 +415,8 @@ def mnist(args, run):
                     **measure(model, X_train, X_test, seconds),
                     "warned": warned,
                 }
+                if args.optimised_codes:
+                    row["test_rec_opt"] = optimised_code_mse(model, X_test)
                 rows.append(row)
                 print(
                     f"  {kind} seed {seed} (jsd_weight {row['jsd_weight']:g}): fit {row['fit_s']:.0f} s, "
@@ -455,7 +462,7 @@ def main(argv=None):
     parser.add_argument(
         "--optimised-codes",
         action="store_true",
-        help="also the held-out error with codes optimised for each decoder (tabular and unseen parts)",
+        help="also the held-out error with codes optimised for each decoder",
     )
     args = parser.parse_args(argv)
     run = _repro.Run(args, "GEN robustness: defaults on data they were not tuned on")
